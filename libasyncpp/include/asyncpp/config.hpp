@@ -1,0 +1,29 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_CONFIG_HPP
+#define ASYNCPP_CONFIG_HPP
+
+/// The library version, kept equal to the CMake project version (a test checks it).
+#define ASYNCPP_VERSION_MAJOR 0
+#define ASYNCPP_VERSION_MINOR 1
+#define ASYNCPP_VERSION_PATCH 0
+#define ASYNCPP_VERSION_STRING "0.1.0"
+
+// Both b2 and CMake define ASYNCPP_SHARED when building or using the shared library (built
+// with hidden visibility), so the export macro means the same in both.
+#if defined(ASYNCPP_SHARED)
+#  define ASYNCPP_DECL __attribute__((visibility("default")))
+#else
+#  define ASYNCPP_DECL
+#endif
+
+#include <boost/asio/awaitable.hpp>
+
+namespace asyncpp {
+
+/// An asyncpp coroutine: exactly Boost.Asio's awaitable, so both kinds of code mix freely.
+template <class T = void>
+using awaitable = boost::asio::awaitable<T>;
+
+} // namespace asyncpp
+
+#endif

@@ -1,0 +1,86 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_AWAIT_TASK_HPP
+#define ASYNCPP_DETAIL_AWAIT_TASK_HPP
+
+#include <asyncpp/detail/task_state.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include <utility>
+
+namespace asyncpp::detail {
+
+/// Cancelling a coroutine that waits for a task cancels that task (Python's rule); the
+/// waiter keeps waiting and then sees whatever the task ends with.
+struct cancel_awaited_task {
+  task_state_base* awaited;
+  void operator()(boost::asio::cancellation_type_t) const { awaited->cancel({}); }
+};
+
+/// One suspended wait for a task: owns the waiter's completion handler until the task is
+/// done, then posts it through the handler's own executor (so a task executor marks the
+/// waiter current and a strand stays a strand). `Deliver` calls the handler with what the
+/// operation's signature asks for.
+template <class Handler, class Deliver>
+class await_task_op final : public done_waiter {
+public:
+  await_task_op(Handler&& h, state_ptr<task_state_base> awaited, Deliver deliver)
+      : handler_(std::move(h)), awaited_(std::move(awaited)), deliver_(std::move(deliver))
+  {
+  }
+
+  /// Takes ownership of itself: deleted once the handler has been posted or discarded.
+  void start()
+  {
+    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.template emplace<cancel_awaited_task>(cancel_awaited_task{awaited_.get()});
+    awaited_->add_waiter(*this);
+  }
+
+  void on_done(task_state_base&) noexcept override
+  {
+    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.clear();
+    auto ex = boost::asio::get_associated_executor(handler_, awaited_->executor());
+    boost::asio::post(ex, [h = std::move(handler_), a = std::move(awaited_), d = std::move(deliver_)]() mutable {
+      d(h, *a);
+    });
+    delete this;
+  }
+
+  void discard() noexcept override { delete this; }
+
+private:
+  Handler handler_;
+  state_ptr<task_state_base> awaited_;
+  Deliver deliver_;
+};
+
+/// The initiation of every "wait until this task is done" operation.
+template <class Deliver>
+struct initiate_await_task {
+  template <class Handler>
+  void operator()(Handler&& h, state_ptr<task_state_base> awaited, Deliver deliver) const
+  {
+    auto* op = new await_task_op<std::decay_t<Handler>, Deliver>(std::forward<Handler>(h), std::move(awaited),
+                                                                std::move(deliver));
+    op->start();
+  }
+};
+
+/// Resumes a coroutine with no value: the reader looks at the state afterwards.
+struct deliver_nothing {
+  template <class Handler>
+  void operator()(Handler& h, task_state_base&) const
+  {
+    std::move(h)();
+  }
+};
+
+} // namespace asyncpp::detail
+
+#endif

@@ -1,0 +1,80 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_TASK_EXECUTOR_HPP
+#define ASYNCPP_DETAIL_TASK_EXECUTOR_HPP
+
+#include <asyncpp/detail/task_state.hpp>
+
+#include <boost/asio/execution.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/require.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace asyncpp::detail {
+
+/// A function run by a task executor: marks its task current while it runs.
+template <class F>
+struct run_in_task {
+  task_state_base* task;
+  F f;
+  void operator()()
+  {
+    current_task_scope scope(task);
+    std::move(f)();
+  }
+};
+
+/// The executor every task's coroutine runs on: the loop's io_context executor plus the
+/// task it serves. Asio resumes a coroutine through its executor, so execute() is the one
+/// place that sees every step of a task; it keeps current_task_state() exact without
+/// touching Asio's internals. Properties are forwarded to the inner executor, so Asio
+/// treats it as an ordinary io_context executor (it converts to any_io_executor).
+template <class Inner>
+class basic_task_executor {
+public:
+  basic_task_executor(const Inner& inner, task_state_base* task) noexcept : inner_(inner), task_(task) {}
+
+  // Through asio::query/require: the io_context executor's own members are private.
+  template <class Property>
+  auto query(const Property& p) const noexcept(boost::asio::is_nothrow_query<const Inner&, const Property&>::value)
+      -> decltype(boost::asio::query(std::declval<const Inner&>(), p))
+  {
+    return boost::asio::query(inner_, p);
+  }
+
+  template <class Property>
+  auto require(const Property& p) const
+      -> basic_task_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>>
+  {
+    return {boost::asio::require(inner_, p), task_};
+  }
+
+  template <class F>
+  void execute(F&& f) const
+  {
+    inner_.execute(run_in_task<std::decay_t<F>>{task_, std::forward<F>(f)});
+  }
+
+  friend bool operator==(const basic_task_executor& a, const basic_task_executor& b) noexcept
+  {
+    return a.inner_ == b.inner_ && a.task_ == b.task_;
+  }
+  friend bool operator!=(const basic_task_executor& a, const basic_task_executor& b) noexcept
+  {
+    return !(a == b);
+  }
+
+  const Inner& inner() const noexcept { return inner_; }
+  task_state_base* task() const noexcept { return task_; }
+
+private:
+  Inner inner_;
+  task_state_base* task_;
+};
+
+using task_executor = basic_task_executor<boost::asio::io_context::executor_type>;
+
+} // namespace asyncpp::detail
+
+#endif

@@ -1,0 +1,276 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_TASK_STATE_HPP
+#define ASYNCPP_DETAIL_TASK_STATE_HPP
+
+#include <asyncpp/config.hpp>
+#include <asyncpp/errors.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace asyncpp {
+
+class event_loop;
+
+namespace detail {
+
+class task_state_base;
+
+/// `R` of the API: what a task<T> yields as a value (std::monostate for void).
+template <class T>
+using value_or_monostate = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+/// Something that waits for a task to finish: an awaiter, gather, run_until_complete.
+/// Waiters are linked into the task's state (no allocation of their own) and are told
+/// exactly once: on_done() when the task finishes, or discard() when the loop closes
+/// while the task is still pending (the waiter must then destroy what it suspended).
+class done_waiter {
+public:
+  virtual void on_done(task_state_base& task) noexcept = 0;
+  virtual void discard() noexcept = 0;
+  /// Removes the waiter from its task without telling it anything.
+  void unlink() noexcept;
+  bool linked() const noexcept { return owner_ != nullptr; }
+
+protected:
+  done_waiter() = default;
+  done_waiter(const done_waiter&) = delete;
+  done_waiter& operator=(const done_waiter&) = delete;
+  ~done_waiter() = default;
+
+private:
+  friend class task_state_base;
+  done_waiter* prev_ = nullptr;
+  done_waiter* next_ = nullptr;
+  task_state_base* owner_ = nullptr;
+};
+
+/// The part of a task's shared state that does not depend on T: outcome, cancellation,
+/// waiters, callbacks, name, and the links of the loop's registry of unfinished tasks.
+/// Reference counts are plain integers: a task belongs to one loop and is only touched on
+/// that loop's thread (as in Python), so atomics would be paid for nothing.
+class ASYNCPP_DECL task_state_base {
+public:
+  explicit task_state_base(event_loop& loop);
+  task_state_base(const task_state_base&) = delete;
+  task_state_base& operator=(const task_state_base&) = delete;
+
+  void add_ref() noexcept { ++refs_; }
+  void release() noexcept
+  {
+    if (--refs_ == 0)
+      delete this;
+  }
+  void add_handle() noexcept
+  {
+    ++handles_;
+    ++refs_;
+  }
+  /// Drops a user handle; the last one reports an exception nobody retrieved.
+  void drop_handle() noexcept;
+
+  bool done() const noexcept { return done_; }
+  bool cancelled() const noexcept { return done_ && cancelled_; }
+  bool cancel(std::string message);
+
+  /// task::exception(): invalid_state_error if not done, cancelled_error if cancelled,
+  /// else the exception (null on success), marked retrieved.
+  std::exception_ptr exception();
+  /// What result() does before reading the value: the same checks, then rethrows.
+  void rethrow_if_failed();
+  /// For combinators that own the outcome of a finished task: null on success, else the
+  /// exception (a cancelled_error when cancelled), marked retrieved; never throws.
+  std::exception_ptr failure() noexcept;
+  /// Marks the exception retrieved (it is being passed on or reported elsewhere).
+  void mark_retrieved() noexcept { retrieved_ = true; }
+  /// True for a finished task whose exception nobody retrieved.
+  bool has_unretrieved_exception() const noexcept { return done_ && error_ && !cancelled_ && !retrieved_; }
+
+  const std::string& name() const;
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  /// Links `w`; it is told when the task finishes (at once, through on_done, if it has).
+  void add_waiter(done_waiter& w) noexcept;
+  /// Schedules `cb` with call_soon when the task is done (now, if it already is).
+  void add_done_callback(std::function<void()> cb);
+
+  /// Called by the posted start step: false (and the task finished as cancelled) when
+  /// cancel() came before the coroutine ever ran.
+  bool begin() noexcept;
+  /// The coroutine ended: with `e`, or with a value already stored by the derived state.
+  void finish(std::exception_ptr e) noexcept;
+
+  /// True once if cancel() was requested but not yet delivered through the cancellation
+  /// slot: a wait that completed while that request was in flight turns into the
+  /// cancellation (Python's rule that a cancelled task sees CancelledError on resumption).
+  bool take_pending_cancel() noexcept
+  {
+    return std::exchange(cancel_pending_, false);
+  }
+  const std::string& cancel_message() const noexcept { return cancel_message_; }
+
+  boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
+  boost::asio::io_context::executor_type executor() const noexcept { return ctx_->get_executor(); }
+  event_loop* loop() const noexcept { return loop_; }
+
+  /// The loop closes with this task pending: waiters and callbacks are dropped (which
+  /// destroys the coroutine frames suspended on them) and the task forgets the loop.
+  void detach_from_loop() noexcept;
+
+protected:
+  virtual ~task_state_base();
+
+private:
+  friend class asyncpp::event_loop;
+  friend class done_waiter;
+  void report_unretrieved() noexcept;
+  void post_emit();
+  void unlink_waiter(done_waiter& w) noexcept;
+
+  std::size_t refs_ = 0;
+  std::size_t handles_ = 0;
+  event_loop* loop_;
+  std::uint64_t loop_id_;
+  boost::asio::io_context* ctx_;
+  std::uint64_t number_;
+  mutable std::string name_;
+  std::string cancel_message_;
+  std::exception_ptr error_;
+  boost::asio::cancellation_signal signal_;
+  std::vector<std::function<void()>> callbacks_;
+  done_waiter* waiters_head_ = nullptr;
+  done_waiter* waiters_tail_ = nullptr;
+  bool done_ = false;
+  bool started_ = false;
+  bool cancelled_ = false;
+  bool cancel_called_ = false;
+  bool cancel_pending_ = false;
+  bool emit_posted_ = false;
+  bool retrieved_ = false;
+  bool reported_ = false;
+
+public:
+  // Links of the owning loop's intrusive list of unfinished tasks.
+  task_state_base* registry_prev_ = nullptr;
+  task_state_base* registry_next_ = nullptr;
+};
+
+/// The full shared state of a task<T>: the base plus the value.
+template <class T>
+class task_state final : public task_state_base {
+public:
+  using task_state_base::task_state_base;
+  using value_type = value_or_monostate<T>;
+
+  void set_value(value_type&& v) { value_.emplace(std::move(v)); }
+  /// result(): rethrows a failure, else a copy of the value.
+  value_type get()
+  {
+    rethrow_if_failed();
+    return *value_;
+  }
+  /// The value moved out: for run_until_complete and gather, which own the only reader.
+  value_type take()
+  {
+    rethrow_if_failed();
+    return std::move(*value_);
+  }
+
+private:
+  std::optional<value_type> value_;
+};
+
+/// Intrusive owning pointer to a task state (one allocation per task, no atomics).
+template <class State>
+class state_ptr {
+public:
+  state_ptr() noexcept = default;
+  explicit state_ptr(State* p) noexcept : p_(p)
+  {
+    if (p_)
+      p_->add_ref();
+  }
+  state_ptr(const state_ptr& o) noexcept : state_ptr(o.p_) {}
+  state_ptr(state_ptr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  template <class Other, class = std::enable_if_t<std::is_convertible_v<Other*, State*>>>
+  state_ptr(const state_ptr<Other>& o) noexcept : state_ptr(o.get())
+  {
+  }
+  state_ptr& operator=(state_ptr o) noexcept
+  {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~state_ptr()
+  {
+    if (p_)
+      p_->release();
+  }
+  State* get() const noexcept { return p_; }
+  State* operator->() const noexcept { return p_; }
+  State& operator*() const noexcept { return *p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+
+private:
+  State* p_ = nullptr;
+};
+
+/// The task whose coroutine is executing on this thread right now (null outside tasks).
+ASYNCPP_DECL task_state_base*& current_task_state() noexcept;
+
+/// Sets current_task_state() for the duration of a step, restoring the previous value.
+class current_task_scope {
+public:
+  explicit current_task_scope(task_state_base* t) noexcept
+      : slot_(current_task_state()), saved_(std::exchange(slot_, t))
+  {
+  }
+  current_task_scope(const current_task_scope&) = delete;
+  current_task_scope& operator=(const current_task_scope&) = delete;
+  ~current_task_scope() { slot_ = saved_; }
+
+private:
+  task_state_base*& slot_;
+  task_state_base* saved_;
+};
+
+/// What an asyncpp wait does when its operation has completed: whether the thread's Asio
+/// cancellation state has to be reset (so that the coroutine may go on awaiting after
+/// catching), and whether the wait ends in cancelled_error.
+struct wait_outcome {
+  bool reset_cancellation_state;
+  bool cancelled;
+};
+
+/// `consumed` says whether the wait itself took a cancellation (a sleep cut short, gather
+/// cancelled from outside). A cancel() of the waiting task that was still in flight when
+/// the wait completed also ends the wait in cancelled_error, as in Python.
+inline wait_outcome finish_wait(task_state_base* waiting_task, const boost::asio::cancellation_state& cs,
+                                bool consumed) noexcept
+{
+  const bool flagged = cs.cancelled() != boost::asio::cancellation_type::none;
+  const bool raced = waiting_task && waiting_task->take_pending_cancel();
+  return {flagged, consumed || raced};
+}
+
+/// The cancellation_error to throw from a wait of `waiting_task`.
+inline cancelled_error cancellation_of(task_state_base* waiting_task)
+{
+  return waiting_task ? cancelled_error(waiting_task->cancel_message()) : cancelled_error();
+}
+
+} // namespace detail
+} // namespace asyncpp
+
+#endif

@@ -1,0 +1,49 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_ERRORS_HPP
+#define ASYNCPP_ERRORS_HPP
+
+#include <asyncpp/config.hpp>
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+namespace asyncpp {
+
+/// Raised in a task or wait that was cancelled. Deliberately not a std::exception (like
+/// Python's CancelledError, a BaseException): `catch (const std::exception&)` must not
+/// swallow a cancellation by accident.
+class cancelled_error {
+public:
+  cancelled_error() = default;
+  explicit cancelled_error(std::string message) : message_(std::move(message)) {}
+  /// The message given to task::cancel(), or "cancelled" when there was none.
+  const char* what() const noexcept { return message_.empty() ? "cancelled" : message_.c_str(); }
+  /// The message given to task::cancel() (may be empty).
+  const std::string& message() const noexcept { return message_; }
+
+private:
+  std::string message_;
+};
+
+/// Raised when wait_for() or a timeout expires.
+class timeout_error : public std::runtime_error {
+public:
+  timeout_error() : std::runtime_error("timed out") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// Raised when an operation is not allowed in the object's current state (result() of an
+/// unfinished task, ...).
+class invalid_state_error : public std::logic_error {
+public:
+  using std::logic_error::logic_error;
+};
+
+/// True for cancelled_error and for Asio's system_error(operation_aborted): the two forms
+/// a cancellation takes inside a task.
+ASYNCPP_DECL bool is_cancellation(std::exception_ptr e) noexcept;
+
+} // namespace asyncpp
+
+#endif

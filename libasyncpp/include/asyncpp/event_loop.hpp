@@ -1,0 +1,207 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_EVENT_LOOP_HPP
+#define ASYNCPP_EVENT_LOOP_HPP
+
+#include <asyncpp/config.hpp>
+#include <asyncpp/detail/task_state.hpp>
+#include <asyncpp/errors.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+
+namespace asyncpp {
+
+template <class T>
+class task;
+
+/// What an exception handler is told.
+struct exception_context {
+  std::string message;          ///< e.g. "Task exception was never retrieved"
+  std::exception_ptr exception; ///< may be null
+  std::string task_name;        ///< empty when no task is involved
+};
+
+namespace detail {
+struct handle_state;
+/// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
+ASYNCPP_DECL void finish_run(event_loop& loop);
+
+/// Counts the functions handed to executors that have not returned yet: close() waits for
+/// them, so a function never outlives the loop it reports back to.
+class executor_jobs {
+public:
+  void started() noexcept;
+  void finished() noexcept;
+  void wait_idle();
+
+private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::size_t running_ = 0;
+};
+
+template <class T>
+struct is_awaitable : std::false_type {};
+template <class T, class E>
+struct is_awaitable<boost::asio::awaitable<T, E>> : std::true_type {};
+} // namespace detail
+
+/// A callback scheduled with call_soon, call_later or call_at.
+class ASYNCPP_DECL handle {
+public:
+  handle() = default;
+  /// Keeps the callback from running if it has not run yet.
+  void cancel();
+  /// True once cancel() was called.
+  bool cancelled() const;
+
+private:
+  friend class event_loop;
+  explicit handle(std::shared_ptr<detail::handle_state> s) : state_(std::move(s)) {}
+  std::shared_ptr<detail::handle_state> state_;
+};
+
+/// asyncio's event loop over a Boost.Asio io_context (owned, or adopted from the caller).
+class ASYNCPP_DECL event_loop {
+public:
+  using clock = std::chrono::steady_clock;
+  using executor_type = boost::asio::io_context::executor_type;
+  using exception_handler = std::function<void(event_loop&, const exception_context&)>;
+
+  /// A loop that owns a new io_context.
+  event_loop();
+  /// A loop over an existing io_context, which it does not own.
+  explicit event_loop(boost::asio::io_context& ctx);
+  event_loop(const event_loop&) = delete;
+  event_loop& operator=(const event_loop&) = delete;
+  /// Closes the loop if it is not closed.
+  ~event_loop();
+
+  /// The io_context the loop runs.
+  boost::asio::io_context& context() noexcept { return *ctx_; }
+  /// The io_context's executor: Asio objects made with it run on this loop.
+  executor_type get_executor() noexcept { return ctx_->get_executor(); }
+
+  /// Schedules `coro` as a task: it starts soon on the loop, never inside this call.
+  template <class T>
+  task<T> create_task(awaitable<T> coro, std::string name = {});
+  /// Schedules `f()` as a task; `f` (e.g. a capturing lambda) is kept alive until it ends.
+  template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value>>
+  auto create_task(F&& f, std::string name = {});
+
+  /// Runs the loop until `coro`, wrapped in a task, is done; returns its result.
+  template <class T>
+  T run_until_complete(awaitable<T> coro);
+  /// Runs the loop until `t` is done; returns its result (or rethrows).
+  template <class T>
+  T run_until_complete(task<T> t);
+  /// Runs the loop until stop() is called.
+  void run_forever();
+  /// Makes run_forever()/run_until_complete() return soon.
+  void stop();
+  /// Shuts the default executor down and destroys the frames of pending tasks; idempotent.
+  void close();
+  /// True while run_forever() or run_until_complete() runs.
+  bool is_running() const noexcept { return running_; }
+  /// True once close() was called.
+  bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  /// Runs `cb` soon on the loop, in FIFO order with other call_soon callbacks.
+  handle call_soon(std::function<void()> cb);
+  /// Runs `cb` on the loop after `delay` (never earlier).
+  handle call_later(clock::duration delay, std::function<void()> cb);
+  /// Runs `cb` on the loop at `when` (never earlier).
+  handle call_at(clock::time_point when, std::function<void()> cb);
+  /// call_soon that may be called from any thread.
+  handle call_soon_threadsafe(std::function<void()> cb);
+  /// The loop's clock.
+  clock::time_point time() const noexcept { return clock::now(); }
+
+  /// Runs `f(args...)` on an executor: nullptr (the default thread pool),
+  /// a boost::asio::thread_pool&, or any Asio executor. Returns a lazy awaitable of the result.
+  template <class Executor, class F, class... Args>
+  auto run_in_executor(Executor&& ex, F&& f, Args&&... args);
+  /// Joins the default thread pool's threads (if it was ever created).
+  void shutdown_default_executor();
+
+  /// Replaces the handler told about errors nobody else saw (default: one line to stderr).
+  void set_exception_handler(exception_handler h);
+  /// Tells the exception handler about `context`; never throws.
+  void call_exception_handler(const exception_context& context) noexcept;
+  /// What the default handler does: one line on stderr.
+  static void default_exception_handler(const exception_context& context) noexcept;
+
+  /// The default thread pool, created on first use (min(32, cores + 4) threads).
+  boost::asio::thread_pool& default_executor();
+  /// Bookkeeping of functions running on executors (used by run_in_executor).
+  detail::executor_jobs& executor_jobs() noexcept { return jobs_; }
+  /// The unfinished tasks, oldest first (all_tasks() reads this).
+  std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
+  /// True while a loop object with this id exists (tasks outlive loops by their handles).
+  static bool is_alive(std::uint64_t id) noexcept;
+  std::uint64_t id() const noexcept { return id_; }
+
+private:
+  friend class detail::task_state_base;
+  friend void detail::finish_run(event_loop& loop);
+
+  void check_usable(const char* what) const;
+  void check_can_run(const char* what) const;
+  void register_task(detail::task_state_base& t) noexcept;
+  void unregister_task(detail::task_state_base& t) noexcept;
+  /// The non-template body of run_until_complete: runs until `t` is done.
+  void run_until_done(detail::task_state_base& t);
+  /// Cancels every unfinished task and runs the loop until all have finished (run()'s shutdown).
+  void cancel_all_and_wait();
+  handle schedule_timer(clock::time_point when, std::function<void()> cb);
+  /// Runs the io_context until something stops it (poll once if stop() came first).
+  void run_context();
+  void run_callback(const std::function<void()>& cb) noexcept;
+
+  std::unique_ptr<boost::asio::io_context> owned_ctx_;
+  boost::asio::io_context* ctx_;
+  std::uint64_t id_;
+  std::atomic<bool> closed_{false};
+  bool running_ = false;
+  bool stop_requested_ = false;
+  exception_handler handler_;
+  std::unique_ptr<boost::asio::thread_pool> default_pool_;
+  bool default_pool_shut_down_ = false;
+  detail::executor_jobs jobs_;
+  detail::task_state_base* tasks_head_ = nullptr;
+  detail::task_state_base* tasks_tail_ = nullptr;
+};
+
+/// The running loop; else this thread's current loop, creating and setting one if there is
+/// none (that one belongs to the thread and is destroyed at thread exit).
+ASYNCPP_DECL event_loop& get_event_loop();
+/// The loop running on this thread; std::runtime_error if none is.
+ASYNCPP_DECL event_loop& get_running_loop();
+/// Makes `loop` this thread's current loop (nullptr: none); does not destroy the previous one.
+ASYNCPP_DECL void set_event_loop(event_loop* loop);
+
+namespace detail {
+/// The loop running on this thread, or null.
+ASYNCPP_DECL event_loop* running_loop() noexcept;
+/// This thread's current loop (set_event_loop), or null.
+ASYNCPP_DECL event_loop* current_loop() noexcept;
+} // namespace detail
+
+} // namespace asyncpp
+
+// The member templates of event_loop are defined with the types they produce.
+#include <asyncpp/executor.hpp>
+#include <asyncpp/task.hpp>
+
+#endif

@@ -1,0 +1,30 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_SLEEP_HPP
+#define ASYNCPP_SLEEP_HPP
+
+#include <asyncpp/config.hpp>
+
+#include <chrono>
+
+namespace asyncpp {
+
+namespace detail {
+/// The non-template body of sleep(): one Asio timer, or one post for a zero delay.
+ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d);
+} // namespace detail
+
+/// Suspends the calling coroutine for at least `d`; sleep(0s) yields to the loop once
+/// (every other ready task runs first). Cancellable: throws cancelled_error.
+template <class Rep, class Period>
+[[nodiscard]] awaitable<void> sleep(std::chrono::duration<Rep, Period> d)
+{
+  // Saturate at about a century instead of overflowing: sleep(hours::max()) means "forever".
+  constexpr std::chrono::seconds longest(3'000'000'000);
+  if (std::chrono::duration<double>(d) >= longest)
+    return detail::sleep_for(longest);
+  return detail::sleep_for(std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+}
+
+} // namespace asyncpp
+
+#endif

@@ -1,0 +1,322 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_TASK_HPP
+#define ASYNCPP_TASK_HPP
+
+#include <asyncpp/detail/await_task.hpp>
+#include <asyncpp/detail/task_executor.hpp>
+#include <asyncpp/detail/task_state.hpp>
+#include <asyncpp/event_loop.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace asyncpp {
+
+namespace detail {
+
+/// Holds one user handle on a task state: the handle count decides when an exception
+/// nobody retrieved is reported.
+template <class State>
+class handle_ref {
+public:
+  handle_ref() noexcept = default;
+  explicit handle_ref(State* s) noexcept : s_(s)
+  {
+    if (s_)
+      s_->add_handle();
+  }
+  handle_ref(const handle_ref& o) noexcept : handle_ref(o.s_) {}
+  handle_ref(handle_ref&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  handle_ref& operator=(handle_ref o) noexcept
+  {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~handle_ref()
+  {
+    if (s_)
+      s_->drop_handle();
+  }
+  State* get() const noexcept { return s_; }
+
+private:
+  State* s_ = nullptr;
+};
+
+/// Throws invalid_state_error for a default-constructed handle.
+ASYNCPP_DECL void check_handle(const void* state);
+
+} // namespace detail
+
+/// A type-erased handle to any task (task<T> converts to it).
+class task_handle {
+public:
+  task_handle() = default;
+  explicit task_handle(detail::task_state_base* s) : ref_(s) {}
+  /// True once the task has finished (value, exception or cancellation).
+  bool done() const noexcept { return ref_.get() && ref_.get()->done(); }
+  /// True if the task finished by cancellation.
+  bool cancelled() const noexcept { return ref_.get() && ref_.get()->cancelled(); }
+  /// Requests cancellation; false if the task is already done.
+  bool cancel(std::string msg = {})
+  {
+    detail::check_handle(ref_.get());
+    return ref_.get()->cancel(std::move(msg));
+  }
+  /// The task's name ("Task-N" unless set).
+  const std::string& get_name() const
+  {
+    detail::check_handle(ref_.get());
+    return ref_.get()->name();
+  }
+  /// The same task?
+  friend bool operator==(const task_handle& a, const task_handle& b) noexcept { return a.ref_.get() == b.ref_.get(); }
+
+private:
+  detail::handle_ref<detail::task_state_base> ref_;
+};
+
+/// A copyable handle to a scheduled coroutine's shared state (Python's asyncio.Task).
+/// Dropping every handle does not stop the task: the loop keeps it until it finishes.
+template <class T = void>
+class task {
+public:
+  using value_type = T;
+
+  /// An empty handle (every member but valid() throws invalid_state_error).
+  task() = default;
+  explicit task(detail::task_state<T>* s) : ref_(s) {}
+
+  /// False for a default-constructed handle.
+  bool valid() const noexcept { return ref_.get() != nullptr; }
+  /// True once the task has finished (value, exception or cancellation).
+  bool done() const noexcept { return valid() && state()->done(); }
+  /// True if the task finished by cancellation.
+  bool cancelled() const noexcept { return valid() && state()->cancelled(); }
+  /// Requests cancellation, delivered at the task's next suspension; false if already done.
+  bool cancel(std::string msg = {}) { return checked()->cancel(std::move(msg)); }
+
+  /// The value (a copy); invalid_state_error if not done, cancelled_error if cancelled,
+  /// else rethrows the task's exception.
+  T result() const
+  {
+    if constexpr (std::is_void_v<T>)
+      checked()->rethrow_if_failed();
+    else
+      return checked()->get();
+  }
+  /// The task's exception (null on success); the same errors as result().
+  std::exception_ptr exception() const { return checked()->exception(); }
+
+  /// Schedules `cb(task)` with call_soon once the task is done.
+  void add_done_callback(std::function<void(task<T>&)> cb)
+  {
+    checked()->add_done_callback([cb = std::move(cb), self = *this]() mutable { cb(self); });
+  }
+  /// The task's name ("Task-N" unless set).
+  const std::string& get_name() const { return checked()->name(); }
+  /// Renames the task.
+  void set_name(std::string name) { checked()->set_name(std::move(name)); }
+
+  /// Awaits the task from any coroutine on its loop: its value, or rethrows. Cancelling the
+  /// awaiting coroutine cancels the task (the awaiter then sees how the task ends).
+  [[nodiscard]] awaitable<T> wait() const
+  {
+    // Named locals: g++ 12 destroys temporaries with destructors in a co_await operand twice.
+    detail::state_ptr<detail::task_state<T>> state(checked());
+    detail::state_ptr<detail::task_state_base> awaited(state);
+    detail::task_state_base* const self = detail::current_task_state();
+    auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
+        detail::initiate_await_task<detail::deliver_nothing>{}, boost::asio::use_awaitable, awaited,
+        detail::deliver_nothing{});
+    co_await std::move(op);
+    const auto cs = co_await boost::asio::this_coro::cancellation_state;
+    const auto outcome = detail::finish_wait(self, cs, false);
+    if (outcome.reset_cancellation_state)
+      co_await boost::asio::this_coro::reset_cancellation_state();
+    if (outcome.cancelled)
+      throw detail::cancellation_of(self);
+    if constexpr (std::is_void_v<T>)
+      state->rethrow_if_failed();
+    else if constexpr (std::is_copy_constructible_v<T>)
+      co_return state->get();
+    else
+      co_return state->take();
+  }
+
+  /// The Asio asynchronous-operation form: signature void(std::exception_ptr, T)
+  /// (void(std::exception_ptr) for task<void>), so use_awaitable, use_future and plain
+  /// handlers work as with any Asio operation.
+  template <class CompletionToken>
+  auto operator()(CompletionToken&& token) const
+  {
+    using signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr), void(std::exception_ptr, T)>;
+    detail::state_ptr<detail::task_state_base> awaited(checked());
+    return boost::asio::async_initiate<CompletionToken, signature>(detail::initiate_await_task<deliver_outcome>{},
+                                                                   token, std::move(awaited), deliver_outcome{});
+  }
+
+  /// A type-erased handle to the same task.
+  operator task_handle() const { return task_handle(ref_.get()); }
+
+  /// The shared state (for asyncpp's own combinators).
+  detail::task_state<T>* state() const noexcept { return ref_.get(); }
+
+private:
+  struct deliver_outcome {
+    template <class Handler>
+    void operator()(Handler& h, detail::task_state_base& s) const
+    {
+      std::exception_ptr e = s.failure();
+      if constexpr (std::is_void_v<T>)
+        std::move(h)(e);
+      else if (e)
+        std::move(h)(e, T{});
+      else
+        std::move(h)(e, static_cast<detail::task_state<T>&>(s).get());
+    }
+  };
+
+  detail::task_state<T>* checked() const
+  {
+    detail::check_handle(ref_.get());
+    return ref_.get();
+  }
+
+  detail::handle_ref<detail::task_state<T>> ref_;
+};
+
+/// The task running now on this thread, if any.
+inline std::optional<task_handle> current_task()
+{
+  if (auto* t = detail::current_task_state())
+    return task_handle(t);
+  return std::nullopt;
+}
+
+/// The unfinished tasks of `loop`.
+inline std::vector<task_handle> all_tasks(event_loop& loop = get_running_loop())
+{
+  std::vector<task_handle> out;
+  for (auto& s : loop.unfinished_tasks())
+    out.emplace_back(s.get());
+  return out;
+}
+
+namespace detail {
+
+/// The co_spawn completion: stores the outcome in the state.
+template <class T>
+struct task_completion {
+  state_ptr<task_state<T>> state;
+  void operator()(std::exception_ptr e, T v)
+  {
+    if (!e)
+      state->set_value(std::move(v));
+    state->finish(e);
+  }
+};
+template <>
+struct task_completion<void> {
+  state_ptr<task_state_base> state;
+  void operator()(std::exception_ptr e) { state->finish(e); }
+};
+
+/// For a T that co_spawn cannot complete with (not default-constructible): a thin frame
+/// that stores the value itself.
+template <class T, class Body>
+awaitable<void> store_result(state_ptr<task_state<T>> state, Body body)
+{
+  if constexpr (is_awaitable<Body>::value)
+    state->set_value(co_await std::move(body));
+  else
+    state->set_value(co_await body());
+}
+
+/// The posted first step of a task (co_spawn on a running loop would start it inline).
+template <class T, class Body>
+struct task_start {
+  state_ptr<task_state<T>> state;
+  Body body;
+
+  void operator()()
+  {
+    if (!state->begin())
+      return;
+    task_executor ex(state->executor(), state.get());
+    if constexpr (std::is_void_v<T> || std::is_default_constructible_v<T>)
+      boost::asio::co_spawn(ex, std::move(body),
+                            boost::asio::bind_cancellation_slot(state->cancellation_slot(), task_completion<T>{state}));
+    else
+      boost::asio::co_spawn(ex, store_result<T>(state, std::move(body)),
+                            boost::asio::bind_cancellation_slot(state->cancellation_slot(),
+                                                                task_completion<void>{state}));
+  }
+};
+
+template <class T, class Body>
+task<T> spawn_task(event_loop& loop, Body body, std::string name)
+{
+  auto* raw = new task_state<T>(loop);
+  state_ptr<task_state<T>> state(raw);
+  if (!name.empty())
+    state->set_name(std::move(name));
+  task<T> handle(raw);
+  boost::asio::post(loop.get_executor(), task_start<T, Body>{std::move(state), std::move(body)});
+  return handle;
+}
+
+} // namespace detail
+
+template <class T>
+task<T> event_loop::create_task(awaitable<T> coro, std::string name)
+{
+  check_usable("create_task");
+  return detail::spawn_task<T>(*this, std::move(coro), std::move(name));
+}
+
+template <class F, class>
+auto event_loop::create_task(F&& f, std::string name)
+{
+  using result_awaitable = std::invoke_result_t<std::decay_t<F>&>;
+  static_assert(detail::is_awaitable<result_awaitable>::value,
+                "create_task(f): f() must return asyncpp::awaitable<T>");
+  using T = typename result_awaitable::value_type;
+  check_usable("create_task");
+  return detail::spawn_task<T>(*this, std::decay_t<F>(std::forward<F>(f)), std::move(name));
+}
+
+template <class T>
+T event_loop::run_until_complete(task<T> t)
+{
+  detail::check_handle(t.state());
+  run_until_done(*t.state());
+  return t.result();
+}
+
+template <class T>
+T event_loop::run_until_complete(awaitable<T> coro)
+{
+  check_can_run("run_until_complete");
+  task<T> t = create_task(std::move(coro));
+  run_until_done(*t.state());
+  if constexpr (std::is_void_v<T>)
+    t.result();
+  else
+    return t.state()->take();
+}
+
+} // namespace asyncpp
+
+#endif

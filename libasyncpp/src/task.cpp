@@ -1,0 +1,247 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+// The non-template half of a task: outcome, cancellation, waiters, reporting.
+
+#include <asyncpp/event_loop.hpp>
+#include <asyncpp/task.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <atomic>
+
+namespace asyncpp {
+
+namespace {
+
+bool is_cancelled_error(const std::exception_ptr& e) noexcept
+{
+  try {
+    std::rethrow_exception(e);
+  } catch (const cancelled_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool is_operation_aborted(const std::exception_ptr& e) noexcept
+{
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& se) {
+    return se.code() == boost::asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::uint64_t next_task_number() noexcept
+{
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+} // namespace
+
+bool is_cancellation(std::exception_ptr e) noexcept
+{
+  return e && (is_cancelled_error(e) || is_operation_aborted(e));
+}
+
+namespace detail {
+
+task_state_base*& current_task_state() noexcept
+{
+  thread_local task_state_base* current = nullptr;
+  return current;
+}
+
+void check_handle(const void* state)
+{
+  if (!state)
+    throw invalid_state_error("asyncpp: use of an empty task handle");
+}
+
+void done_waiter::unlink() noexcept
+{
+  if (owner_)
+    owner_->unlink_waiter(*this);
+}
+
+task_state_base::task_state_base(event_loop& loop)
+    : loop_(&loop), loop_id_(loop.id()), ctx_(&loop.context()), number_(next_task_number())
+{
+  loop.register_task(*this);
+}
+
+task_state_base::~task_state_base() = default;
+
+void task_state_base::drop_handle() noexcept
+{
+  --handles_;
+  if (handles_ == 0 && has_unretrieved_exception())
+    report_unretrieved();
+  release();
+}
+
+bool task_state_base::cancel(std::string message)
+{
+  if (done_)
+    return false;
+  cancel_called_ = true;
+  cancel_pending_ = true;
+  if (!message.empty())
+    cancel_message_ = std::move(message);
+  // Before the first step, begin() sees the pending request and the body never runs.
+  if (started_)
+    post_emit();
+  return true;
+}
+
+void task_state_base::post_emit()
+{
+  // Posted, not emitted here: cancel() only requests (nothing of the task may run inside
+  // it), and a task that cancels itself must get the request at its next suspension.
+  if (emit_posted_ || !loop_ || loop_->is_closed())
+    return;
+  emit_posted_ = true;
+  boost::asio::post(*ctx_, [self = state_ptr<task_state_base>(this)] {
+    self->emit_posted_ = false;
+    if (!self->done_ && self->take_pending_cancel())
+      self->signal_.emit(boost::asio::cancellation_type::terminal);
+  });
+}
+
+std::exception_ptr task_state_base::exception()
+{
+  if (!done_)
+    throw invalid_state_error("asyncpp: exception() of a task that is not done");
+  retrieved_ = true;
+  if (cancelled_)
+    std::rethrow_exception(error_);
+  return error_;
+}
+
+void task_state_base::rethrow_if_failed()
+{
+  if (!done_)
+    throw invalid_state_error("asyncpp: result() of a task that is not done");
+  retrieved_ = true;
+  if (error_)
+    std::rethrow_exception(error_);
+}
+
+std::exception_ptr task_state_base::failure() noexcept
+{
+  retrieved_ = true;
+  return error_;
+}
+
+const std::string& task_state_base::name() const
+{
+  if (name_.empty())
+    name_ = "Task-" + std::to_string(number_);
+  return name_;
+}
+
+void task_state_base::add_waiter(done_waiter& w) noexcept
+{
+  if (done_) {
+    w.on_done(*this);
+    return;
+  }
+  w.owner_ = this;
+  w.prev_ = waiters_tail_;
+  w.next_ = nullptr;
+  if (waiters_tail_)
+    waiters_tail_->next_ = &w;
+  else
+    waiters_head_ = &w;
+  waiters_tail_ = &w;
+}
+
+void task_state_base::unlink_waiter(done_waiter& w) noexcept
+{
+  (w.prev_ ? w.prev_->next_ : waiters_head_) = w.next_;
+  (w.next_ ? w.next_->prev_ : waiters_tail_) = w.prev_;
+  w.prev_ = w.next_ = nullptr;
+  w.owner_ = nullptr;
+}
+
+void task_state_base::add_done_callback(std::function<void()> cb)
+{
+  if (!done_) {
+    callbacks_.push_back(std::move(cb));
+    return;
+  }
+  if (!loop_ || !event_loop::is_alive(loop_id_))
+    throw std::runtime_error("asyncpp: add_done_callback: the task's event loop is gone");
+  loop_->call_soon(std::move(cb));
+}
+
+bool task_state_base::begin() noexcept
+{
+  started_ = true;
+  if (!take_pending_cancel())
+    return true;
+  finish(std::make_exception_ptr(cancelled_error(cancel_message_)));
+  return false;
+}
+
+void task_state_base::finish(std::exception_ptr e) noexcept
+{
+  if (e) {
+    if (is_cancelled_error(e)) {
+      cancelled_ = true;
+    } else if (cancel_called_ && is_operation_aborted(e)) {
+      cancelled_ = true;
+      e = std::make_exception_ptr(cancelled_error(cancel_message_));
+    }
+    error_ = std::move(e);
+  }
+  done_ = true;
+  cancel_pending_ = false;
+  state_ptr<task_state_base> keep_alive(this); // the registry's reference goes first
+  if (loop_)
+    loop_->unregister_task(*this);
+  // Waiters first, in the order they came (each only posts its resumption), then the
+  // callbacks: an exception a waiter takes is retrieved before it could be reported.
+  while (done_waiter* w = waiters_head_) {
+    unlink_waiter(*w);
+    w->on_done(*this);
+  }
+  if (!callbacks_.empty() && loop_ && !loop_->is_closed()) {
+    auto callbacks = std::move(callbacks_);
+    for (auto& cb : callbacks)
+      loop_->call_soon(std::move(cb));
+  }
+  callbacks_.clear();
+  if (handles_ == 0 && has_unretrieved_exception())
+    report_unretrieved();
+}
+
+void task_state_base::detach_from_loop() noexcept
+{
+  loop_ = nullptr;
+  auto callbacks = std::move(callbacks_);
+  callbacks.clear();
+  while (done_waiter* w = waiters_head_) {
+    unlink_waiter(*w);
+    w->discard();
+  }
+}
+
+void task_state_base::report_unretrieved() noexcept
+{
+  if (reported_)
+    return;
+  reported_ = true;
+  exception_context context{"Task exception was never retrieved", error_, name()};
+  if (event_loop::is_alive(loop_id_) && loop_)
+    loop_->call_exception_handler(context);
+  else
+    event_loop::default_exception_handler(context);
+}
+
+} // namespace detail
+} // namespace asyncpp
