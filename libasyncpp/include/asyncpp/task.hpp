@@ -54,6 +54,16 @@ private:
   State* s_ = nullptr;
 };
 
+/// The Asio completion signature of awaiting a task<T>.
+template <class T>
+struct task_signature {
+  using type = void(std::exception_ptr, T);
+};
+template <>
+struct task_signature<void> {
+  using type = void(std::exception_ptr);
+};
+
 /// Throws invalid_state_error for a default-constructed handle.
 ASYNCPP_DECL void check_handle(const void* state);
 
@@ -161,7 +171,7 @@ public:
   template <class CompletionToken>
   auto operator()(CompletionToken&& token) const
   {
-    using signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr), void(std::exception_ptr, T)>;
+    using signature = typename detail::task_signature<T>::type;
     detail::state_ptr<detail::task_state_base> awaited(checked());
     return boost::asio::async_initiate<CompletionToken, signature>(detail::initiate_await_task<deliver_outcome>{},
                                                                    token, std::move(awaited), deliver_outcome{});

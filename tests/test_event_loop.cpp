@@ -1,0 +1,237 @@
+#include <asyncpp/event_loop.hpp>
+
+#include "test_util.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <thread>
+
+namespace asio = boost::asio;
+using namespace asyncpp_test;
+using asyncpp::awaitable;
+
+namespace {
+awaitable<int> answer()
+{
+  co_await yield();
+  co_return 42;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(event_loop_hpp)
+
+BOOST_AUTO_TEST_CASE(owned_context)
+{
+  asyncpp::event_loop loop;
+  BOOST_TEST(!loop.is_running());
+  BOOST_TEST(!loop.is_closed());
+  BOOST_TEST((loop.get_executor() == loop.context().get_executor()));
+  BOOST_TEST(loop.run_until_complete(answer()) == 42);
+  loop.close();
+  BOOST_TEST(loop.is_closed());
+  loop.close(); // idempotent
+}
+
+BOOST_AUTO_TEST_CASE(adopted_context_mixes_with_plain_asio)
+{
+  asio::io_context ctx;
+  int from_asio = 0;
+  {
+    asyncpp::event_loop loop(ctx);
+    BOOST_TEST(&loop.context() == &ctx);
+    auto t = loop.create_task(answer());
+    asio::co_spawn(ctx, [&]() -> awaitable<void> { from_asio = co_await t.wait(); }, asio::detached);
+    BOOST_TEST(loop.run_until_complete(t) == 42);
+    loop.run_until_complete(yield(2));
+  }
+  BOOST_TEST(from_asio == 42);
+}
+
+BOOST_AUTO_TEST_CASE(call_soon_runs_in_fifo_order_and_can_be_cancelled)
+{
+  asyncpp::event_loop loop;
+  std::vector<int> order;
+  for (int i = 0; i < 5; ++i)
+    loop.call_soon([&, i] { order.push_back(i); });
+  auto h = loop.call_soon([&] { order.push_back(99); });
+  BOOST_TEST(!h.cancelled());
+  h.cancel();
+  BOOST_TEST(h.cancelled());
+  loop.call_soon([&] { loop.stop(); });
+  loop.run_forever();
+  BOOST_TEST((order == std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+BOOST_AUTO_TEST_CASE(call_later_and_call_at_never_fire_early)
+{
+  asyncpp::event_loop loop;
+  const auto start = loop.time();
+  std::vector<std::pair<int, asyncpp::event_loop::clock::time_point>> fired;
+  loop.call_later(30ms, [&] { fired.emplace_back(30, loop.time()); });
+  loop.call_later(10ms, [&] { fired.emplace_back(10, loop.time()); });
+  loop.call_at(start + 20ms, [&] { fired.emplace_back(20, loop.time()); });
+  auto cancelled = loop.call_later(5ms, [&] { fired.emplace_back(5, loop.time()); });
+  cancelled.cancel();
+  loop.call_later(40ms, [&] { loop.stop(); });
+  loop.run_forever();
+  BOOST_TEST_REQUIRE(fired.size() == 3u);
+  BOOST_TEST(fired[0].first == 10);
+  BOOST_TEST(fired[1].first == 20);
+  BOOST_TEST(fired[2].first == 30);
+  for (auto& [ms, when] : fired)
+    BOOST_TEST((when - start >= std::chrono::milliseconds(ms)));
+}
+
+BOOST_AUTO_TEST_CASE(call_soon_threadsafe_from_several_threads)
+{
+  asyncpp::event_loop loop;
+  std::atomic<int> count{0};
+  constexpr int threads = 4, per_thread = 250;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i)
+        loop.call_soon_threadsafe([&] {
+          if (++count == threads * per_thread)
+            loop.stop();
+        });
+    });
+  loop.run_forever();
+  for (auto& th : pool)
+    th.join();
+  BOOST_TEST(count == threads * per_thread);
+}
+
+BOOST_AUTO_TEST_CASE(stop_before_run_forever_runs_ready_callbacks_once)
+{
+  asyncpp::event_loop loop;
+  int ran = 0;
+  loop.call_soon([&] { ++ran; });
+  loop.stop();
+  loop.run_forever(); // returns after one pass
+  BOOST_TEST(ran == 1);
+  BOOST_TEST(!loop.is_running());
+}
+
+BOOST_AUTO_TEST_CASE(stop_inside_run_until_complete)
+{
+  asyncpp::event_loop loop;
+  loop.call_soon([&] { loop.stop(); });
+  BOOST_CHECK_THROW(loop.run_until_complete(asyncpp::sleep(1h)), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(no_nesting_and_no_close_while_running)
+{
+  asyncpp::event_loop loop;
+  loop.run_until_complete([&]() -> awaitable<void> {
+    BOOST_TEST(loop.is_running());
+    BOOST_TEST(&asyncpp::get_running_loop() == &loop);
+    BOOST_CHECK_THROW(loop.run_until_complete(answer()), std::runtime_error);
+    BOOST_CHECK_THROW(loop.run_forever(), std::runtime_error);
+    BOOST_CHECK_THROW(loop.close(), std::runtime_error);
+    asyncpp::event_loop other;
+    BOOST_CHECK_THROW(other.run_until_complete(answer()), std::runtime_error);
+    co_return;
+  }());
+  BOOST_TEST(!loop.is_running());
+}
+
+BOOST_AUTO_TEST_CASE(a_closed_loop_refuses_work)
+{
+  asyncpp::event_loop loop;
+  loop.close();
+  BOOST_CHECK_THROW(loop.create_task(answer()), std::runtime_error);
+  BOOST_CHECK_THROW(loop.run_until_complete(answer()), std::runtime_error);
+  BOOST_CHECK_THROW(loop.run_forever(), std::runtime_error);
+  BOOST_CHECK_THROW(loop.call_soon([] {}), std::runtime_error);
+  BOOST_CHECK_THROW(loop.call_later(1ms, [] {}), std::runtime_error);
+  BOOST_CHECK_THROW(loop.call_at(loop.time(), [] {}), std::runtime_error);
+  BOOST_CHECK_THROW(loop.call_soon_threadsafe([] {}), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(close_destroys_pending_frames_without_resuming_them)
+{
+  bool destroyed_waiting = false, destroyed_queued = false, destroyed_sleeping = false, caught = false;
+  asyncpp::task<void> waiting, queued, sleeping;
+  {
+    asyncpp::event_loop loop;
+    sleeping = loop.create_task([&]() -> awaitable<void> {
+      destroy_flag guard{destroyed_sleeping};
+      try {
+        co_await asyncpp::sleep(1h);
+      } catch (...) {
+        caught = true;
+      }
+    });
+    waiting = loop.create_task([&]() -> awaitable<void> {
+      destroy_flag guard{destroyed_waiting};
+      try {
+        co_await sleeping.wait();
+      } catch (...) {
+        caught = true;
+      }
+    });
+    loop.run_until_complete(yield(2));
+    queued = loop.create_task([&]() -> awaitable<void> {
+      destroy_flag guard{destroyed_queued};
+      co_return;
+    });
+    loop.close();
+    BOOST_TEST(destroyed_waiting);
+    BOOST_TEST(destroyed_sleeping);
+  }
+  BOOST_TEST(!caught); // no catch block ran
+  BOOST_TEST(!destroyed_queued); // never started: nothing to destroy
+  BOOST_TEST(!waiting.done());
+  BOOST_TEST(!sleeping.done());
+  BOOST_TEST(!queued.done());
+  BOOST_CHECK_THROW(waiting.result(), asyncpp::invalid_state_error);
+}
+
+BOOST_AUTO_TEST_CASE(exception_handler_sees_failing_callbacks)
+{
+  handler_log log;
+  asyncpp::event_loop loop;
+  log.install(loop);
+  loop.call_soon([] { throw std::runtime_error("cb"); });
+  loop.call_soon([&] { loop.stop(); });
+  loop.run_forever();
+  BOOST_TEST(log.count("Exception in callback") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(current_and_running_loops)
+{
+  BOOST_CHECK_THROW(asyncpp::get_running_loop(), std::runtime_error);
+  asyncpp::event_loop& thread_loop = asyncpp::get_event_loop();
+  BOOST_TEST(&asyncpp::get_event_loop() == &thread_loop); // created once
+  asyncpp::event_loop mine;
+  asyncpp::set_event_loop(&mine);
+  BOOST_TEST(&asyncpp::get_event_loop() == &mine);
+  asyncpp::event_loop other;
+  other.run_until_complete([&]() -> awaitable<void> {
+    BOOST_TEST(&asyncpp::get_event_loop() == &other); // the running loop wins
+    co_return;
+  }());
+  asyncpp::set_event_loop(nullptr);
+  BOOST_TEST(&asyncpp::get_event_loop() == &thread_loop); // not destroyed by set_event_loop(nullptr)
+  asyncpp::set_event_loop(nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(the_thread_loop_is_destroyed_at_thread_exit)
+{
+  bool destroyed = false;
+  std::thread([&] {
+    auto& loop = asyncpp::get_event_loop();
+    loop.create_task([&]() -> awaitable<void> {
+      destroy_flag guard{destroyed};
+      co_await asyncpp::sleep(1h);
+    });
+    loop.run_until_complete(yield(2));
+  }).join();
+  BOOST_TEST(destroyed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,156 @@
+#include <asyncpp/executor.hpp>
+
+#include "test_util.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace asyncpp_test;
+using asyncpp::awaitable;
+
+namespace {
+
+/// Lets a test hold functions running on pool threads until it releases them.
+struct gate {
+  std::mutex m;
+  std::condition_variable cv;
+  int arrived = 0;
+  bool open = false;
+
+  /// Counts the caller in and waits (at most `limit`) until `quorum` have arrived or the
+  /// gate opens; true if that happened.
+  bool arrive_and_wait(int quorum, std::chrono::milliseconds limit)
+  {
+    std::unique_lock<std::mutex> lock(m);
+    ++arrived;
+    cv.notify_all();
+    return cv.wait_for(lock, limit, [&] { return open || arrived >= quorum; });
+  }
+  void release()
+  {
+    std::lock_guard<std::mutex> lock(m);
+    open = true;
+    cv.notify_all();
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(executor_hpp)
+
+ASYNCPP_TEST_CASE(default_pool_runs_on_another_thread_and_resumes_on_the_loop)
+{
+  auto& loop = asyncpp::get_running_loop();
+  const auto loop_thread = std::this_thread::get_id();
+  std::thread::id worker;
+  const int r = co_await loop.run_in_executor(nullptr, [&](int a, const std::string& b) {
+    worker = std::this_thread::get_id();
+    return a + static_cast<int>(b.size());
+  }, 40, std::string("xy"));
+  BOOST_TEST(r == 42);
+  BOOST_TEST((worker != loop_thread));
+  BOOST_TEST((std::this_thread::get_id() == loop_thread));
+  co_await loop.run_in_executor(nullptr, [] {}); // void
+  auto p = co_await loop.run_in_executor(nullptr, [] { return std::make_unique<int>(3); });
+  BOOST_TEST(*p == 3);
+}
+
+ASYNCPP_TEST_CASE(exceptions_come_back_to_the_awaiter)
+{
+  auto& loop = asyncpp::get_running_loop();
+  BOOST_CHECK_THROW(co_await loop.run_in_executor(nullptr, []() -> int { throw std::invalid_argument("no"); }),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(co_await asyncpp::to_thread([] { throw std::runtime_error("t"); }), std::runtime_error);
+}
+
+ASYNCPP_TEST_CASE(thread_pools_and_other_asio_executors)
+{
+  auto& loop = asyncpp::get_running_loop();
+  boost::asio::thread_pool pool(2);
+  std::thread::id on_pool;
+  co_await loop.run_in_executor(pool, [&] { on_pool = std::this_thread::get_id(); });
+  BOOST_TEST((on_pool != std::this_thread::get_id()));
+  auto strand = boost::asio::make_strand(pool);
+  std::vector<awaitable<int>> calls;
+  int shared = 0; // only touched on the strand
+  for (int i = 0; i < 20; ++i)
+    calls.push_back(loop.run_in_executor(strand, [&shared] { return ++shared; }));
+  auto seen = co_await asyncpp::gather(std::move(calls));
+  std::sort(seen.begin(), seen.end());
+  for (int i = 0; i < 20; ++i)
+    BOOST_TEST(seen[i] == i + 1);
+  co_await loop.run_in_executor(pool.get_executor(), [] {});
+  pool.join();
+}
+
+ASYNCPP_TEST_CASE(the_call_is_lazy)
+{
+  std::atomic<bool> ran{false};
+  auto pending = asyncpp::to_thread([&] { ran = true; });
+  co_await asyncpp::sleep(10ms);
+  BOOST_TEST(!ran.load());
+  co_await std::move(pending);
+  BOOST_TEST(ran.load());
+}
+
+ASYNCPP_TEST_CASE(default_pool_size_matches_python)
+{
+  auto& loop = asyncpp::get_running_loop();
+  const int expected = static_cast<int>(std::min(32u, std::max(1u, std::thread::hardware_concurrency()) + 4));
+  // `expected` functions can all run at once...
+  gate all;
+  std::vector<awaitable<bool>> calls;
+  for (int i = 0; i < expected; ++i)
+    calls.push_back(loop.run_in_executor(nullptr, [&] { return all.arrive_and_wait(expected, 10s); }));
+  for (bool met : co_await asyncpp::gather(std::move(calls)))
+    BOOST_TEST(met);
+  // ...but one more cannot join them before one of them returns.
+  gate more;
+  std::vector<awaitable<bool>> extra;
+  for (int i = 0; i <= expected; ++i)
+    extra.push_back(loop.run_in_executor(nullptr, [&] { return more.arrive_and_wait(expected + 1, 50ms); }));
+  int met = 0;
+  for (bool m : co_await asyncpp::gather(std::move(extra)))
+    met += m;
+  BOOST_TEST(met < expected + 1);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_the_awaiter_is_prompt_and_the_loop_waits_for_the_function)
+{
+  gate hold;
+  std::atomic<bool> function_returned{false};
+  bool cancelled = false;
+  asyncpp::run([&]() -> awaitable<void> {
+    auto& loop = asyncpp::get_running_loop();
+    auto t = loop.create_task(loop.run_in_executor(nullptr, [&] {
+      hold.arrive_and_wait(1000, 60s); // held until the test releases it
+      function_returned = true;
+    }));
+    co_await yield(2);
+    t.cancel();
+    try {
+      co_await t.wait(); // returns while the function is still held
+    } catch (const asyncpp::cancelled_error&) {
+      cancelled = true;
+    }
+    BOOST_TEST(!function_returned.load());
+    hold.release();
+  }());
+  BOOST_TEST(cancelled);
+  BOOST_TEST(function_returned.load()); // run() (close) waited for it
+}
+
+BOOST_AUTO_TEST_CASE(shut_down_default_executor_refuses_new_calls)
+{
+  asyncpp::event_loop loop;
+  BOOST_TEST(loop.run_until_complete(loop.run_in_executor(nullptr, [] { return 1; })) == 1);
+  loop.shutdown_default_executor();
+  BOOST_CHECK_THROW(loop.run_until_complete(loop.run_in_executor(nullptr, [] { return 1; })), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
