@@ -56,10 +56,9 @@ task_state_base*& current_task_state() noexcept
   return current;
 }
 
-void check_handle(const void* state)
+void throw_empty_handle()
 {
-  if (!state)
-    throw invalid_state_error("asyncpp: use of an empty task handle");
+  throw invalid_state_error("asyncpp: use of an empty task handle");
 }
 
 void done_waiter::unlink() noexcept

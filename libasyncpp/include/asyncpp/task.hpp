@@ -64,8 +64,17 @@ struct task_signature<void> {
   using type = void(std::exception_ptr);
 };
 
-/// Throws invalid_state_error for a default-constructed handle.
-ASYNCPP_DECL void check_handle(const void* state);
+/// Throws invalid_state_error: a default-constructed handle was used.
+[[noreturn]] ASYNCPP_DECL void throw_empty_handle();
+
+/// `state`, or invalid_state_error for a default-constructed handle.
+template <class State>
+State* checked_state(State* state)
+{
+  if (!state)
+    throw_empty_handle();
+  return state;
+}
 
 } // namespace detail
 
@@ -79,17 +88,9 @@ public:
   /// True if the task finished by cancellation.
   bool cancelled() const noexcept { return ref_.get() && ref_.get()->cancelled(); }
   /// Requests cancellation; false if the task is already done.
-  bool cancel(std::string msg = {})
-  {
-    detail::check_handle(ref_.get());
-    return ref_.get()->cancel(std::move(msg));
-  }
+  bool cancel(std::string msg = {}) { return detail::checked_state(ref_.get())->cancel(std::move(msg)); }
   /// The task's name ("Task-N" unless set).
-  const std::string& get_name() const
-  {
-    detail::check_handle(ref_.get());
-    return ref_.get()->name();
-  }
+  const std::string& get_name() const { return detail::checked_state(ref_.get())->name(); }
   /// The same task?
   friend bool operator==(const task_handle& a, const task_handle& b) noexcept { return a.ref_.get() == b.ref_.get(); }
 
@@ -198,11 +199,7 @@ private:
     }
   };
 
-  detail::task_state<T>* checked() const
-  {
-    detail::check_handle(ref_.get());
-    return ref_.get();
-  }
+  detail::task_state<T>* checked() const { return detail::checked_state(ref_.get()); }
 
   detail::handle_ref<detail::task_state<T>> ref_;
 };
@@ -310,8 +307,7 @@ auto event_loop::create_task(F&& f, std::string name)
 template <class T>
 T event_loop::run_until_complete(task<T> t)
 {
-  detail::check_handle(t.state());
-  run_until_done(*t.state());
+  run_until_done(*detail::checked_state(t.state()));
   return t.result();
 }
 
