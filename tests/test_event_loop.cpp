@@ -50,6 +50,22 @@ BOOST_AUTO_TEST_CASE(adopted_context_mixes_with_plain_asio)
   BOOST_TEST(from_asio == 42);
 }
 
+BOOST_AUTO_TEST_CASE(adopted_context_run_by_its_owner)
+{
+  asio::io_context ctx;
+  asyncpp::event_loop loop(ctx);
+  asyncpp::event_loop* seen = nullptr;
+  int sum = 0;
+  loop.create_task([&]() -> awaitable<void> {
+    seen = &asyncpp::get_running_loop(); // the task's loop, though ctx.run() is not the loop's
+    auto [a, b] = co_await asyncpp::gather(answer(), answer());
+    sum = a + b;
+  });
+  ctx.run();
+  BOOST_TEST(seen == &loop);
+  BOOST_TEST(sum == 84);
+}
+
 BOOST_AUTO_TEST_CASE(call_soon_runs_in_fifo_order_and_can_be_cancelled)
 {
   asyncpp::event_loop loop;

@@ -433,6 +433,8 @@ event_loop& get_event_loop()
 {
   if (running_loop_)
     return *running_loop_;
+  if (auto* t = detail::current_task_state(); t && t->loop())
+    return *t->loop();
   if (current_loop_)
     return *current_loop_;
   auto& loops = owned_loops_.loops;
@@ -444,9 +446,13 @@ event_loop& get_event_loop()
 
 event_loop& get_running_loop()
 {
-  if (!running_loop_)
-    throw std::runtime_error("asyncpp: no running event loop");
-  return *running_loop_;
+  if (running_loop_)
+    return *running_loop_;
+  // A task resumed by someone else's ctx.run() on an adopted io_context: its loop is the
+  // one running it, as Python's get_running_loop() names the loop of the current task.
+  if (auto* t = detail::current_task_state(); t && t->loop())
+    return *t->loop();
+  throw std::runtime_error("asyncpp: no running event loop");
 }
 
 void set_event_loop(event_loop* loop)

@@ -186,7 +186,8 @@ private:
 /// The running loop; else this thread's current loop, creating and setting one if there is
 /// none (that one belongs to the thread and is destroyed at thread exit).
 ASYNCPP_DECL event_loop& get_event_loop();
-/// The loop running on this thread; std::runtime_error if none is.
+/// The loop running on this thread (or running the current task, when an adopted
+/// io_context is run directly); std::runtime_error if none is.
 ASYNCPP_DECL event_loop& get_running_loop();
 /// Makes `loop` this thread's current loop (nullptr: none); does not destroy the previous one.
 ASYNCPP_DECL void set_event_loop(event_loop* loop);
