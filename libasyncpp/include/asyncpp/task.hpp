@@ -25,35 +25,6 @@ namespace asyncpp {
 
 namespace detail {
 
-/// Holds one user handle on a task state: the handle count decides when an exception
-/// nobody retrieved is reported.
-template <class State>
-class handle_ref {
-public:
-  handle_ref() noexcept = default;
-  explicit handle_ref(State* s) noexcept : s_(s)
-  {
-    if (s_)
-      s_->add_handle();
-  }
-  handle_ref(const handle_ref& o) noexcept : handle_ref(o.s_) {}
-  handle_ref(handle_ref&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-  handle_ref& operator=(handle_ref o) noexcept
-  {
-    std::swap(s_, o.s_);
-    return *this;
-  }
-  ~handle_ref()
-  {
-    if (s_)
-      s_->drop_handle();
-  }
-  State* get() const noexcept { return s_; }
-
-private:
-  State* s_ = nullptr;
-};
-
 /// The Asio completion signature of awaiting a task<T>.
 template <class T>
 struct task_signature {

@@ -191,31 +191,42 @@ private:
   std::optional<value_type> value_;
 };
 
-/// Intrusive owning pointer to a task state (one allocation per task, no atomics).
-template <class State>
-class state_ptr {
+/// How a counted_ptr holds a state: as a plain reference (the library's own holders) or
+/// as a user handle (which also decides when an unretrieved exception is reported).
+struct count_reference {
+  static void acquire(task_state_base* s) noexcept { s->add_ref(); }
+  static void release(task_state_base* s) noexcept { s->release(); }
+};
+struct count_handle {
+  static void acquire(task_state_base* s) noexcept { s->add_handle(); }
+  static void release(task_state_base* s) noexcept { s->drop_handle(); }
+};
+
+/// Intrusive pointer to a task state (one allocation per task, no atomics).
+template <class State, class Count>
+class counted_ptr {
 public:
-  state_ptr() noexcept = default;
-  explicit state_ptr(State* p) noexcept : p_(p)
+  counted_ptr() noexcept = default;
+  explicit counted_ptr(State* p) noexcept : p_(p)
   {
     if (p_)
-      p_->add_ref();
+      Count::acquire(p_);
   }
-  state_ptr(const state_ptr& o) noexcept : state_ptr(o.p_) {}
-  state_ptr(state_ptr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  counted_ptr(const counted_ptr& o) noexcept : counted_ptr(o.p_) {}
+  counted_ptr(counted_ptr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
   template <class Other, class = std::enable_if_t<std::is_convertible_v<Other*, State*>>>
-  state_ptr(const state_ptr<Other>& o) noexcept : state_ptr(o.get())
+  counted_ptr(const counted_ptr<Other, Count>& o) noexcept : counted_ptr(o.get())
   {
   }
-  state_ptr& operator=(state_ptr o) noexcept
+  counted_ptr& operator=(counted_ptr o) noexcept
   {
     std::swap(p_, o.p_);
     return *this;
   }
-  ~state_ptr()
+  ~counted_ptr()
   {
     if (p_)
-      p_->release();
+      Count::release(p_);
   }
   State* get() const noexcept { return p_; }
   State* operator->() const noexcept { return p_; }
@@ -225,6 +236,13 @@ public:
 private:
   State* p_ = nullptr;
 };
+
+/// What the library holds on a task state.
+template <class State>
+using state_ptr = counted_ptr<State, count_reference>;
+/// What a user's task handle holds.
+template <class State>
+using handle_ref = counted_ptr<State, count_handle>;
 
 /// The task whose coroutine is executing on this thread right now (null outside tasks).
 ASYNCPP_DECL task_state_base*& current_task_state() noexcept;
