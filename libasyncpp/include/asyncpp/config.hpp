@@ -2,11 +2,18 @@
 #ifndef ASYNCPP_CONFIG_HPP
 #define ASYNCPP_CONFIG_HPP
 
-/// The library version, kept equal to the CMake project version (a test checks it).
+// The one place the version is written: CMake, b2 and Conan read these three lines.
 #define ASYNCPP_VERSION_MAJOR 0
 #define ASYNCPP_VERSION_MINOR 1
 #define ASYNCPP_VERSION_PATCH 0
-#define ASYNCPP_VERSION_STRING "0.1.0"
+
+#define ASYNCPP_DETAIL_STRINGIZE(x) #x
+#define ASYNCPP_DETAIL_EXPAND_STRINGIZE(x) ASYNCPP_DETAIL_STRINGIZE(x)
+/// The version as "MAJOR.MINOR.PATCH".
+#define ASYNCPP_VERSION_STRING                                    \
+  ASYNCPP_DETAIL_EXPAND_STRINGIZE(ASYNCPP_VERSION_MAJOR)          \
+  "." ASYNCPP_DETAIL_EXPAND_STRINGIZE(ASYNCPP_VERSION_MINOR) "." \
+      ASYNCPP_DETAIL_EXPAND_STRINGIZE(ASYNCPP_VERSION_PATCH)
 
 // Both b2 and CMake define ASYNCPP_SHARED when building or using the shared library (built
 // with hidden visibility), so the export macro means the same in both.

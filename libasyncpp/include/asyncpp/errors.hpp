@@ -10,10 +10,13 @@
 
 namespace asyncpp {
 
+// Exception classes keep default visibility in a shared build so that a throw inside the
+// library is caught by type in the application.
+
 /// Raised in a task or wait that was cancelled. Deliberately not a std::exception (like
 /// Python's CancelledError, a BaseException): `catch (const std::exception&)` must not
 /// swallow a cancellation by accident.
-class cancelled_error {
+class ASYNCPP_DECL cancelled_error {
 public:
   cancelled_error() = default;
   explicit cancelled_error(std::string message) : message_(std::move(message)) {}
@@ -27,7 +30,7 @@ private:
 };
 
 /// Raised when wait_for() or a timeout expires.
-class timeout_error : public std::runtime_error {
+class ASYNCPP_DECL timeout_error : public std::runtime_error {
 public:
   timeout_error() : std::runtime_error("timed out") {}
   using std::runtime_error::runtime_error;
@@ -35,7 +38,7 @@ public:
 
 /// Raised when an operation is not allowed in the object's current state (result() of an
 /// unfinished task, ...).
-class invalid_state_error : public std::logic_error {
+class ASYNCPP_DECL invalid_state_error : public std::logic_error {
 public:
   using std::logic_error::logic_error;
 };

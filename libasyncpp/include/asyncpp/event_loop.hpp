@@ -39,7 +39,7 @@ ASYNCPP_DECL void finish_run(event_loop& loop);
 
 /// Counts the functions handed to executors that have not returned yet: close() waits for
 /// them, so a function never outlives the loop it reports back to.
-class executor_jobs {
+class ASYNCPP_DECL executor_jobs {
 public:
   void started() noexcept;
   void finished() noexcept;

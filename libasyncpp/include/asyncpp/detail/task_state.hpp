@@ -35,7 +35,7 @@ using value_or_monostate = std::conditional_t<std::is_void_v<T>, std::monostate,
 /// Waiters are linked into the task's state (no allocation of their own) and are told
 /// exactly once: on_done() when the task finishes, or discard() when the loop closes
 /// while the task is still pending (the waiter must then destroy what it suspended).
-class done_waiter {
+class ASYNCPP_DECL done_waiter {
 public:
   virtual void on_done(task_state_base& task) noexcept = 0;
   virtual void discard() noexcept = 0;
