@@ -24,4 +24,5 @@ asyncpp::awaitable<void> main_coro()
 int main()
 {
   asyncpp::run(main_coro());
+  return 0;
 }

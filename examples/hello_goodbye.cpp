@@ -17,4 +17,5 @@ asyncpp::awaitable<void> main_coro()
 int main()
 {
   asyncpp::run(main_coro());
+  return 0;
 }

@@ -18,4 +18,5 @@ int main()
   asyncpp::task<void> task = loop.create_task(say("hello world", 1s));
   loop.run_until_complete(task);
   loop.close();
+  return 0;
 }

@@ -1,10 +1,10 @@
 #!/bin/sh
-# Builds the seed's four programs and runs them.
+# Builds asyncpp-demo and runs the seed's four programs with it.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/configure.sh
-cmake --build build -j2 --target hello_goodbye low_level_loop gather_factorial run_in_executor
-for program in hello_goodbye low_level_loop gather_factorial run_in_executor; do
-  echo "== $program"
-  ./build/examples/$program
+cmake --build build -j2 --target asyncpp-demo
+for command in hello low-level gather executor; do
+  echo "== asyncpp-demo $command"
+  ./build/tools/asyncpp-demo $command
 done

@@ -26,25 +26,19 @@ struct handle_state {
   std::weak_ptr<boost::asio::steady_timer> timer; // call_later/call_at only
 };
 
-void executor_jobs::started() noexcept
-{
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++running_;
-}
-
 void executor_jobs::finished() noexcept
 {
-  // Notified under the lock: once wait_idle() returns, the loop may be destroyed, and this
-  // thread must not touch the condition variable after that.
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (--running_ == 0)
+  if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // Under the lock, so a waiter between its check and its wait cannot miss this.
+    std::lock_guard<std::mutex> lock(mutex_);
     idle_.notify_all();
+  }
 }
 
 void executor_jobs::wait_idle()
 {
   std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return running_ == 0; });
+  idle_.wait(lock, [this] { return running_.load(std::memory_order_acquire) == 0; });
 }
 
 } // namespace detail
@@ -308,7 +302,7 @@ void event_loop::close()
   if (closed_.exchange(true, std::memory_order_acq_rel))
     return;
   shutdown_default_executor();
-  jobs_.wait_idle();
+  jobs_->wait_idle();
   // Pending tasks: first the frames suspended on asyncpp waits (linked into task states,
   // which the registry keeps alive), then everything queued in an owned io_context. The
   // registry's references go last, so no state dies while its waiters are being dropped.

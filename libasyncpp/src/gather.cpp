@@ -5,7 +5,6 @@
 #include <asyncpp/gather.hpp>
 
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
@@ -28,10 +27,6 @@ public:
   void start(Handler&& handler)
   {
     resumer_ = resumer(std::forward<Handler>(handler));
-    if (remaining_ == 0) {
-      resumer_.resume(true);
-      return;
-    }
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<outside_cancel>(this);
     for (std::size_t i = 0; i < children_.size(); ++i) {
@@ -40,7 +35,6 @@ public:
     }
   }
 
-  bool cancelled_from_outside() const noexcept { return outside_cancel_; }
   const std::exception_ptr& first_error() const noexcept { return first_error_; }
 
 private:
@@ -65,7 +59,7 @@ private:
       cancel_children();
     }
     if (remaining_ == 0 && resumer_)
-      resumer_.resume(true);
+      resumer_.resume(true, outside_cancel_, child.executor());
   }
 
   void cancel_from_outside()
@@ -104,17 +98,12 @@ private:
 awaitable<void> gather_children(std::vector<state_ptr<task_state_base>> children, bool return_exceptions)
 {
   namespace asio = boost::asio;
-  task_state_base* const self = current_task_state();
+  if (children.empty())
+    co_return;
   gather_op op(std::move(children), return_exceptions);
-  auto all_done = asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+  auto all_done = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
       [&op](auto handler) { op.start(std::move(handler)); }, asio::use_awaitable);
-  co_await std::move(all_done);
-  const auto cs = co_await asio::this_coro::cancellation_state;
-  const auto outcome = finish_wait(self, cs, op.cancelled_from_outside());
-  if (outcome.reset_cancellation_state)
-    co_await asio::this_coro::reset_cancellation_state();
-  if (outcome.cancelled)
-    throw cancellation_of(self);
+  co_await std::move(all_done); // throws cancelled_error when cancelled from outside first
   if (op.first_error())
     std::rethrow_exception(op.first_error());
 }

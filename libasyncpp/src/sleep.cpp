@@ -1,36 +1,95 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+// sleep() without a coroutine frame of its own: the awaitable is the one Asio's
+// use_awaitable makes for the operation, as for a raw timer wait. For a task the timer and
+// the zero-delay post use the loop's own io_context executor, and the coroutine is
+// resumed inline from that completion (see detail/resume.hpp for why).
 
-#include <asyncpp/detail/task_state.hpp>
+#include <asyncpp/detail/resume.hpp>
 #include <asyncpp/sleep.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
 
 namespace asyncpp::detail {
 
+namespace {
+
+namespace asio = boost::asio;
+
+/// One sleep with a delay: owns its timer and the sleeper's handler. The timer's pending
+/// wait owns this object, so a loop that closes destroys both (and the suspended frame).
+template <class Handler>
+class timed_sleep {
+public:
+  timed_sleep(const asio::any_io_executor& ex, std::chrono::steady_clock::duration d, Handler&& h, resume_point rp)
+      : timer_(ex, d), handler_(std::move(h)), rp_(rp)
+  {
+  }
+
+  static void start(std::unique_ptr<timed_sleep> self)
+  {
+    auto slot = asio::get_associated_cancellation_slot(self->handler_);
+    if (slot.is_connected())
+      slot.template emplace<cancel_timer>(cancel_timer{&self->timer_});
+    auto& timer = self->timer_;
+    timer.async_wait([self = std::move(self)](const boost::system::error_code& ec) mutable { self->finish(ec); });
+  }
+
+private:
+  struct cancel_timer {
+    asio::steady_timer* timer;
+    void operator()(asio::cancellation_type_t) const { timer->cancel(); }
+  };
+
+  void finish(const boost::system::error_code& ec)
+  {
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.clear();
+    const bool aborted = ec == asio::error::operation_aborted;
+    if (rp_.loop) {
+      // Already a completion on the loop's thread: resume inline, as Asio would.
+      current_task_scope scope(rp_.task);
+      resume_wait(handler_, rp_.task, aborted, true);
+    } else {
+      asio::dispatch(asio::get_associated_executor(handler_),
+                     [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted, true); });
+    }
+  }
+
+  asio::steady_timer timer_;
+  Handler handler_;
+  resume_point rp_;
+};
+
+struct initiate_sleep {
+  template <class Handler>
+  void operator()(Handler&& h, std::chrono::steady_clock::duration d) const
+  {
+    const resume_point rp = resume_point_of(h);
+    if (d <= std::chrono::steady_clock::duration::zero()) {
+      // A post cannot be cancelled: a cancellation during it is seen when it resumes.
+      post_resume(std::forward<Handler>(h), false, true, asio::system_executor());
+      return;
+    }
+    const asio::any_io_executor ex = rp.loop ? asio::any_io_executor(*rp.loop) : asio::get_associated_executor(h);
+    timed_sleep<std::decay_t<Handler>>::start(
+        std::make_unique<timed_sleep<std::decay_t<Handler>>>(ex, d, std::forward<Handler>(h), rp));
+  }
+};
+
+} // namespace
+
 awaitable<void> sleep_for(std::chrono::steady_clock::duration d)
 {
-  namespace asio = boost::asio;
-  task_state_base* const self = current_task_state();
-  const auto ex = co_await asio::this_coro::executor;
-  bool aborted = false;
-  if (d <= std::chrono::steady_clock::duration::zero()) {
-    // A post cannot be cancelled; a cancellation during it is seen just below.
-    co_await asio::post(ex, asio::use_awaitable);
-  } else {
-    asio::steady_timer timer(ex, d);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    aborted = ec == asio::error::operation_aborted;
-  }
-  const auto cs = co_await asio::this_coro::cancellation_state;
-  const auto outcome = finish_wait(self, cs, aborted || cs.cancelled() != asio::cancellation_type::none);
-  if (outcome.reset_cancellation_state)
-    co_await asio::this_coro::reset_cancellation_state();
-  if (outcome.cancelled)
-    throw cancellation_of(self);
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_sleep{},
+                                                                                        asio::use_awaitable, d);
 }
 
 } // namespace asyncpp::detail

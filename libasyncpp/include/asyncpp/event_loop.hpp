@@ -38,17 +38,19 @@ struct handle_state;
 ASYNCPP_DECL void finish_run(event_loop& loop);
 
 /// Counts the functions handed to executors that have not returned yet: close() waits for
-/// them, so a function never outlives the loop it reports back to.
+/// them, so a function never outlives the loop it reports back to. Shared with the worker
+/// threads (which may still be leaving finished() when the loop is gone); an atomic count
+/// with the lock only on reaching zero, as a mutex per call measured too slow.
 class ASYNCPP_DECL executor_jobs {
 public:
-  void started() noexcept;
+  void started() noexcept { running_.fetch_add(1, std::memory_order_relaxed); }
   void finished() noexcept;
   void wait_idle();
 
 private:
+  std::atomic<std::size_t> running_{0};
   std::mutex mutex_;
   std::condition_variable idle_;
-  std::size_t running_ = 0;
 };
 
 template <class T>
@@ -145,7 +147,7 @@ public:
   /// The default thread pool, created on first use (min(32, cores + 4) threads).
   boost::asio::thread_pool& default_executor();
   /// Bookkeeping of functions running on executors (used by run_in_executor).
-  detail::executor_jobs& executor_jobs() noexcept { return jobs_; }
+  const std::shared_ptr<detail::executor_jobs>& executor_jobs() const noexcept { return jobs_; }
   /// The unfinished tasks, oldest first (all_tasks() reads this).
   std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
   /// True while a loop object with this id exists (tasks outlive loops by their handles).
@@ -178,7 +180,7 @@ private:
   exception_handler handler_;
   std::unique_ptr<boost::asio::thread_pool> default_pool_;
   bool default_pool_shut_down_ = false;
-  detail::executor_jobs jobs_;
+  std::shared_ptr<detail::executor_jobs> jobs_ = std::make_shared<detail::executor_jobs>();
   detail::task_state_base* tasks_head_ = nullptr;
   detail::task_state_base* tasks_tail_ = nullptr;
 };

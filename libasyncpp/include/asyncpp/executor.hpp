@@ -8,7 +8,6 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -27,10 +26,11 @@ namespace detail {
 /// writes value/error, then posts to the loop; everything else is touched on the loop only.
 template <class R>
 struct executor_job {
+  explicit executor_job(boost::asio::io_context::executor_type l) : loop(l) {}
+  boost::asio::io_context::executor_type loop;
   std::optional<value_or_monostate<R>> value;
   std::exception_ptr error;
-  resumer waiter;         // empty once the awaiter was resumed (or cancelled)
-  bool cancelled = false; // the awaiter left before the function returned
+  resumer waiter; // empty once the awaiter was resumed (or left by cancellation)
 };
 
 /// The step posted back to the loop when the function returned. If the loop's context is
@@ -50,7 +50,7 @@ struct executor_job_return {
   {
     auto j = std::move(job);
     if (j->waiter)
-      j->waiter.resume(true);
+      j->waiter.resume_here(j->loop);
   }
 };
 
@@ -59,10 +59,9 @@ struct job_cancel {
   executor_job<R>* job;
   void operator()(boost::asio::cancellation_type_t) const
   {
-    if (job->waiter) {
-      job->cancelled = true;
-      job->waiter.resume(false);
-    }
+    // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
+    if (job->waiter)
+      job->waiter.resume(false, true, job->loop);
   }
 };
 
@@ -74,9 +73,9 @@ struct initiate_job {
     job->waiter = resumer(std::forward<Handler>(handler));
     if (job->waiter.slot().is_connected())
       job->waiter.slot().template emplace<job_cancel<R>>(job_cancel<R>{job.get()});
-    auto& jobs = loop->executor_jobs();
-    jobs.started();
-    boost::asio::post(ex, [job, fn = std::move(fn), back = loop->get_executor(), &jobs]() mutable {
+    auto jobs = loop->executor_jobs();
+    jobs->started();
+    boost::asio::post(ex, [job, fn = std::move(fn), back = loop->get_executor(), jobs = std::move(jobs)]() mutable {
       try {
         if constexpr (std::is_void_v<R>)
           fn();
@@ -86,7 +85,7 @@ struct initiate_job {
         job->error = std::current_exception();
       }
       boost::asio::post(back, executor_job_return<R>(std::move(job)));
-      jobs.finished();
+      jobs->finished();
     });
   }
 };
@@ -108,20 +107,13 @@ template <class R, class Executor, class Fn>
 awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn)
 {
   namespace asio = boost::asio;
-  task_state_base* const self = current_task_state();
   if (!loop)
     loop = &get_running_loop();
   auto target = resolve_executor(ex, *loop);
-  auto job = std::make_shared<executor_job<R>>();
-  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void()>(initiate_job<R>{}, asio::use_awaitable, job,
-                                                                         std::move(target), loop, std::move(fn));
-  co_await std::move(op);
-  const auto cs = co_await asio::this_coro::cancellation_state;
-  const auto outcome = finish_wait(self, cs, job->cancelled);
-  if (outcome.reset_cancellation_state)
-    co_await asio::this_coro::reset_cancellation_state();
-  if (outcome.cancelled)
-    throw cancellation_of(self);
+  auto job = std::make_shared<executor_job<R>>(loop->get_executor());
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+      initiate_job<R>{}, asio::use_awaitable, job, std::move(target), loop, std::move(fn));
+  co_await std::move(op); // cancelled_error if the awaiter was cancelled
   if (job->error)
     std::rethrow_exception(job->error);
   if constexpr (!std::is_void_v<R>)

@@ -9,7 +9,8 @@
 namespace asyncpp {
 
 namespace detail {
-/// The non-template body of sleep(): one Asio timer, or one post for a zero delay.
+/// The non-template body of sleep(): one Asio timer, or one post for a zero delay, with
+/// no coroutine frame of its own.
 ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d);
 } // namespace detail
 

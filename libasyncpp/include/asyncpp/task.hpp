@@ -118,17 +118,10 @@ public:
     // Named locals: g++ 12 destroys temporaries with destructors in a co_await operand twice.
     detail::state_ptr<detail::task_state<T>> state(checked());
     detail::state_ptr<detail::task_state_base> awaited(state);
-    detail::task_state_base* const self = detail::current_task_state();
-    auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
-        detail::initiate_await_task<detail::deliver_nothing>{}, boost::asio::use_awaitable, awaited,
-        detail::deliver_nothing{});
-    co_await std::move(op);
-    const auto cs = co_await boost::asio::this_coro::cancellation_state;
-    const auto outcome = detail::finish_wait(self, cs, false);
-    if (outcome.reset_cancellation_state)
-      co_await boost::asio::this_coro::reset_cancellation_state();
-    if (outcome.cancelled)
-      throw detail::cancellation_of(self);
+    auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+        detail::initiate_await_task<detail::resume_awaiter>{}, boost::asio::use_awaitable, awaited,
+        detail::resume_awaiter{});
+    co_await std::move(done);
     if constexpr (std::is_void_v<T>)
       state->rethrow_if_failed();
     else if constexpr (std::is_copy_constructible_v<T>)
@@ -158,7 +151,7 @@ public:
 private:
   struct deliver_outcome {
     template <class Handler>
-    void operator()(Handler& h, detail::task_state_base& s) const
+    void operator()(Handler& h, detail::task_state_base& s, detail::task_state_base*) const
     {
       std::exception_ptr e = s.failure();
       if constexpr (std::is_void_v<T>)

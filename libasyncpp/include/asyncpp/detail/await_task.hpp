@@ -2,11 +2,11 @@
 #ifndef ASYNCPP_DETAIL_AWAIT_TASK_HPP
 #define ASYNCPP_DETAIL_AWAIT_TASK_HPP
 
+#include <asyncpp/detail/resume.hpp>
 #include <asyncpp/detail/task_state.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
-#include <boost/asio/post.hpp>
 
 #include <utility>
 
@@ -20,9 +20,8 @@ struct cancel_awaited_task {
 };
 
 /// One suspended wait for a task: owns the waiter's completion handler until the task is
-/// done, then posts it through the handler's own executor (so a task executor marks the
-/// waiter current and a strand stays a strand). `Deliver` calls the handler with what the
-/// operation's signature asks for.
+/// done, then resumes it in a step of its own (see post_completion). `Deliver` calls the
+/// handler with what the operation's signature asks for.
 template <class Handler, class Deliver>
 class await_task_op final : public done_waiter {
 public:
@@ -45,10 +44,13 @@ public:
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.clear();
-    auto ex = boost::asio::get_associated_executor(handler_, awaited_->executor());
-    boost::asio::post(ex, [h = std::move(handler_), a = std::move(awaited_), d = std::move(deliver_)]() mutable {
-      d(h, *a);
-    });
+    const auto fallback = awaited_->executor();
+    post_completion(
+        std::move(handler_),
+        [a = std::move(awaited_), d = std::move(deliver_)](Handler& h, task_state_base* waiting) mutable {
+          d(h, *a, waiting);
+        },
+        fallback);
     delete this;
   }
 
@@ -72,12 +74,15 @@ struct initiate_await_task {
   }
 };
 
-/// Resumes a coroutine with no value: the reader looks at the state afterwards.
-struct deliver_nothing {
+/// Resumes a coroutine that waits with signature void(std::exception_ptr): the reader
+/// looks at the task's state afterwards; cancelled_error only if cancel() of the waiting
+/// task raced with the awaited task's end (a cancellation that reached this wait was
+/// passed on to the awaited task, and the waiter sees how that one ends).
+struct resume_awaiter {
   template <class Handler>
-  void operator()(Handler& h, task_state_base&) const
+  void operator()(Handler& h, task_state_base&, task_state_base* waiting) const
   {
-    std::move(h)();
+    resume_wait(h, waiting, false);
   }
 };
 

@@ -2,6 +2,8 @@
 #ifndef ASYNCPP_DETAIL_RESUMER_HPP
 #define ASYNCPP_DETAIL_RESUMER_HPP
 
+#include <asyncpp/detail/resume.hpp>
+
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -12,7 +14,8 @@
 
 namespace asyncpp::detail {
 
-/// Owns the completion handler (signature void()) of a suspended asyncpp wait. Our own
+/// Owns the completion handler (signature void(std::exception_ptr)) of a suspended
+/// asyncpp wait. Our own
 /// holder because asio::any_completion_handler misbehaves when moved into a posted lambda.
 /// Destroying an unresumed resumer destroys the suspended coroutine.
 class resumer {
@@ -28,15 +31,26 @@ public:
   /// The handler's cancellation slot (may be unconnected).
   boost::asio::cancellation_slot slot() const noexcept { return impl_->slot; }
 
-  /// Posts the handler through its associated executor. `clear_slot` is false when called
-  /// from the slot's own cancellation handler, which must not destroy itself while running
-  /// (Asio clears the slot when the coroutine resumes).
-  void resume(bool clear_slot)
+  /// Resumes the coroutine in a later step (see post_resume): with cancelled_error when
+  /// `consumed`. `clear_slot` is false when called from the slot's own cancellation
+  /// handler, which must not destroy itself while running (Asio clears the slot when the
+  /// coroutine resumes).
+  void resume(bool clear_slot, bool consumed, const boost::asio::io_context::executor_type& fallback)
   {
     auto p = std::move(impl_);
     if (clear_slot && p->slot.is_connected())
       p->slot.clear();
-    p->post();
+    p->resume(consumed, false, fallback);
+  }
+
+  /// resume() from a step that already runs on its own on the loop's thread: the
+  /// coroutine resumes inline instead of in one more posted step.
+  void resume_here(const boost::asio::io_context::executor_type& fallback)
+  {
+    auto p = std::move(impl_);
+    if (p->slot.is_connected())
+      p->slot.clear();
+    p->resume(false, true, fallback);
   }
 
   /// Destroys the handler (and the coroutine suspended on it) without resuming it.
@@ -46,16 +60,18 @@ private:
   struct base {
     explicit base(boost::asio::cancellation_slot s) : slot(s) {}
     virtual ~base() = default;
-    virtual void post() = 0;
+    virtual void resume(bool consumed, bool here, const boost::asio::io_context::executor_type& fallback) = 0;
     boost::asio::cancellation_slot slot;
   };
   template <class Handler>
   struct impl final : base {
     explicit impl(Handler&& h) : base(boost::asio::get_associated_cancellation_slot(h)), handler(std::move(h)) {}
-    void post() override
+    void resume(bool consumed, bool here, const boost::asio::io_context::executor_type& fallback) override
     {
-      auto ex = boost::asio::get_associated_executor(handler);
-      boost::asio::post(ex, std::move(handler));
+      if (here)
+        resume_now_or_post(std::move(handler), consumed, fallback);
+      else
+        post_resume(std::move(handler), consumed, false, fallback);
     }
     Handler handler;
   };

@@ -6,7 +6,6 @@
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
@@ -263,26 +262,7 @@ private:
   task_state_base* saved_;
 };
 
-/// What an asyncpp wait does when its operation has completed: whether the thread's Asio
-/// cancellation state has to be reset (so that the coroutine may go on awaiting after
-/// catching), and whether the wait ends in cancelled_error.
-struct wait_outcome {
-  bool reset_cancellation_state;
-  bool cancelled;
-};
-
-/// `consumed` says whether the wait itself took a cancellation (a sleep cut short, gather
-/// cancelled from outside). A cancel() of the waiting task that was still in flight when
-/// the wait completed also ends the wait in cancelled_error, as in Python.
-inline wait_outcome finish_wait(task_state_base* waiting_task, const boost::asio::cancellation_state& cs,
-                                bool consumed) noexcept
-{
-  const bool flagged = cs.cancelled() != boost::asio::cancellation_type::none;
-  const bool raced = waiting_task && waiting_task->take_pending_cancel();
-  return {flagged, consumed || raced};
-}
-
-/// The cancellation_error to throw from a wait of `waiting_task`.
+/// The cancelled_error a wait of `waiting_task` throws (with the message given to cancel()).
 inline cancelled_error cancellation_of(task_state_base* waiting_task)
 {
   return waiting_task ? cancelled_error(waiting_task->cancel_message()) : cancelled_error();

@@ -1,0 +1,113 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_RESUME_HPP
+#define ASYNCPP_DETAIL_RESUME_HPP
+
+#include <asyncpp/detail/task_executor.hpp>
+#include <asyncpp/detail/task_state.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace asyncpp::detail {
+
+/// Where an asyncpp wait resumes its coroutine. For a coroutine on one of our tasks (or
+/// directly on a loop's io_context) that is the loop's own io_context executor: posting
+/// there and calling the handler inline costs about half of a post through
+/// any_io_executor, which also tracks work and dispatches through the type-erased
+/// executor on every step (measured with asyncpp-bench `yield`). Anything else (a strand,
+/// another execution context) goes through the handler's associated executor.
+struct resume_point {
+  std::optional<boost::asio::io_context::executor_type> loop;
+  task_state_base* task = nullptr;
+};
+
+template <class Handler>
+resume_point resume_point_of(const Handler& h)
+{
+  auto ex = boost::asio::get_associated_executor(h);
+  if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
+    if (const auto* te = ex.template target<task_executor>())
+      return {te->inner(), te->task()};
+    if (const auto* native = ex.template target<boost::asio::io_context::executor_type>())
+      return {*native, nullptr};
+  }
+  return {};
+}
+
+/// Resumes the coroutine of an asyncpp wait with Python's cancellation rules: the wait
+/// throws cancelled_error if it took a cancellation itself (`consumed`; with
+/// `flag_cancels`, also when Asio flagged the coroutine cancelled while it waited in an
+/// operation that ignores cancellation) or if cancel() of the waiting task was still in
+/// flight when it completed. Asio's sticky cancellation state of the coroutine is reset,
+/// so that it may go on awaiting after catching. Runs on the loop thread in a step of its
+/// own (never inside the cancellation handler being emitted, which the reset destroys).
+template <class Handler>
+void resume_wait(Handler& h, task_state_base* task, bool consumed, bool flag_cancels = false)
+{
+  if constexpr (requires { h.get_cancellation_state(); }) {
+    if (h.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none) {
+      consumed = consumed || flag_cancels;
+      h.reset_cancellation_state();
+    }
+  }
+  const bool raced = task && task->take_pending_cancel();
+  std::exception_ptr e;
+  if (consumed || raced)
+    e = std::make_exception_ptr(cancellation_of(task));
+  std::move(h)(e);
+}
+
+/// Runs `complete(handler, task)` in a later step: posted to the loop and called inline
+/// with the task marked current, or posted through the handler's own executor
+/// (`fallback` for handlers without one, e.g. a plain callback).
+template <class Handler, class Complete, class Fallback>
+void post_completion(Handler&& h, Complete complete, const Fallback& fallback)
+{
+  const resume_point rp = resume_point_of(h);
+  if (rp.loop) {
+    boost::asio::post(*rp.loop, [h = std::forward<Handler>(h), complete = std::move(complete), task = rp.task]() mutable {
+      current_task_scope scope(task);
+      complete(h, task);
+    });
+  } else {
+    auto ex = boost::asio::get_associated_executor(h, fallback);
+    boost::asio::post(ex, [h = std::forward<Handler>(h), complete = std::move(complete)]() mutable {
+      complete(h, current_task_state());
+    });
+  }
+}
+
+/// post_completion for a wait whose outcome is only "resumed" or "cancelled".
+template <class Handler, class Fallback>
+void post_resume(Handler&& h, bool consumed, bool flag_cancels, const Fallback& fallback)
+{
+  post_completion(
+      std::forward<Handler>(h),
+      [consumed, flag_cancels](auto& handler, task_state_base* task) { resume_wait(handler, task, consumed, flag_cancels); },
+      fallback);
+}
+
+/// Like post_resume, but resumes inline when already in a step of its own on the loop's
+/// thread (the return of a function from a thread pool), saving a second post.
+template <class Handler, class Fallback>
+void resume_now_or_post(Handler&& h, bool consumed, const Fallback& fallback)
+{
+  const resume_point rp = resume_point_of(h);
+  if (rp.loop && rp.loop->running_in_this_thread()) {
+    current_task_scope scope(rp.task);
+    resume_wait(h, rp.task, consumed);
+    return;
+  }
+  post_resume(std::forward<Handler>(h), consumed, false, fallback);
+}
+
+} // namespace asyncpp::detail
+
+#endif

@@ -1,0 +1,162 @@
+// The raw Boost.Asio side of every workload, each in the fastest idiomatic form we know
+// (named per workload): what a hand-written Asio program would do.
+
+#include "../common/echo.hpp"
+#include "workloads.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <memory>
+#include <thread>
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace bench::asio_side {
+
+namespace {
+
+double since(clock_type::time_point start)
+{
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+asio::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
+{
+  if (yield_once)
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+  co_return index;
+}
+
+} // namespace
+
+// Idiom: co_spawn each child with a completion handler that adds its result; run the
+// io_context until it runs out of work (no parent coroutine, no parallel_group).
+measurement spawn_gather(const params& p, bool yield_once, bool bind_slots)
+{
+  asio::io_context ctx(1);
+  std::uint64_t sum = 0;
+  std::unique_ptr<asio::cancellation_signal[]> signals(bind_slots ? new asio::cancellation_signal[p.n] : nullptr);
+  const auto start = clock_type::now();
+  for (std::uint64_t i = 0; i < p.n; ++i) {
+    auto done = [&sum](std::exception_ptr e, std::uint64_t v) {
+      if (e)
+        std::rethrow_exception(e);
+      sum += v;
+    };
+    if (bind_slots)
+      asio::co_spawn(ctx, child(i, yield_once), asio::bind_cancellation_slot(signals[i].slot(), done));
+    else
+      asio::co_spawn(ctx, child(i, yield_once), done);
+  }
+  ctx.run();
+  const double seconds = since(start);
+  check(sum == p.n * (p.n - 1) / 2, "asio spawn_gather sum");
+  return {seconds, p.n};
+}
+
+// Idiom: co_spawned coroutines, each `co_await post(executor, use_awaitable)` in a loop.
+measurement yield(const params& p)
+{
+  asio::io_context ctx(1);
+  std::uint64_t steps = 0;
+  const auto start = clock_type::now();
+  for (std::size_t t = 0; t < p.n; ++t)
+    asio::co_spawn(ctx, [&steps, k = p.per_task]() -> asio::awaitable<void> {
+      auto ex = co_await asio::this_coro::executor;
+      for (std::size_t i = 0; i < k; ++i) {
+        co_await asio::post(ex, asio::use_awaitable);
+        ++steps;
+      }
+    }, asio::detached);
+  ctx.run();
+  const double seconds = since(start);
+  check(steps == p.n * p.per_task, "asio yield steps");
+  return {seconds, steps};
+}
+
+// Idiom: a co_spawned coroutine per timer, each with its own steady_timer.
+measurement timers(const params& p)
+{
+  const auto delays = timer_delays(p.n);
+  asio::io_context ctx(1);
+  std::size_t fired = 0;
+  const auto start = clock_type::now();
+  for (int ms : delays)
+    asio::co_spawn(ctx, [&fired, ms]() -> asio::awaitable<void> {
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+      co_await timer.async_wait(asio::use_awaitable);
+      ++fired;
+    }, asio::detached);
+  ctx.run();
+  const double seconds = since(start);
+  check(fired == p.n, "asio timers fired");
+  return {seconds, p.n};
+}
+
+// Idiom: completion-handler callbacks, Asio's fastest form: post the function to the
+// pool, post its result back to the io_context, start the next batch when one is done.
+measurement executor(const params& p)
+{
+  asio::io_context ctx(1);
+  asio::thread_pool pool(p.threads);
+  auto work = asio::make_work_guard(ctx);
+  std::uint64_t sum = 0, completed = 0;
+  std::size_t in_flight = 0, next = 0;
+  std::function<void()> start_batch = [&] {
+    const std::size_t batch = std::min(p.per_task, p.n - next);
+    in_flight = batch;
+    for (std::size_t i = 0; i < batch; ++i, ++next)
+      asio::post(pool, [&, v = next] {
+        const std::uint64_t r = v * 2; // the trivial function
+        asio::post(ctx, [&, r] {
+          sum += r;
+          ++completed;
+          if (--in_flight == 0) {
+            if (next < p.n)
+              start_batch();
+            else
+              work.reset();
+          }
+        });
+      });
+  };
+  const auto start = clock_type::now();
+  asio::post(ctx, start_batch);
+  ctx.run();
+  const double seconds = since(start);
+  pool.join();
+  check(completed == p.n && sum == p.n * (p.n - 1), "asio executor results");
+  return {seconds, p.n};
+}
+
+// Idiom: co_spawn a listener and one coroutine per connection on the io_context.
+measurement echo(const params& p)
+{
+  asio::io_context ctx(1);
+  asio::ip::tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  const unsigned short port = acceptor.local_endpoint().port();
+  asio::co_spawn(ctx, echo::listen(acceptor, [&ctx](asio::ip::tcp::socket s) {
+    asio::co_spawn(ctx, echo::session(std::move(s)), asio::detached);
+  }), asio::detached);
+  std::uint64_t requests = 0;
+  std::thread client([&] {
+    requests = run_echo_client(port, p);
+    asio::post(ctx, [&] { ctx.stop(); });
+  });
+  const auto start = clock_type::now();
+  ctx.run();
+  const double seconds = since(start);
+  client.join();
+  return {seconds, requests};
+}
+
+} // namespace bench::asio_side

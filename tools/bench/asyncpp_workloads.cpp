@@ -1,0 +1,141 @@
+// The asyncpp side of every workload: the code an asyncio user would write.
+
+#include "../common/echo.hpp"
+#include "workloads.hpp"
+
+#include <asyncpp/asyncpp.hpp>
+
+#include <boost/asio/post.hpp>
+
+#include <thread>
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace bench::asyncpp_side {
+
+namespace {
+
+double since(clock_type::time_point start)
+{
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+asyncpp::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
+{
+  if (yield_once)
+    co_await asyncpp::sleep(std::chrono::seconds(0));
+  co_return index;
+}
+
+asyncpp::awaitable<void> sleeper(std::size_t& fired, int ms)
+{
+  co_await asyncpp::sleep(std::chrono::milliseconds(ms));
+  ++fired;
+}
+
+/// Runs `make()` on a fresh loop and times it.
+template <class Make>
+auto timed(Make make)
+{
+  asyncpp::event_loop loop;
+  const auto start = clock_type::now();
+  auto result = loop.run_until_complete(make(loop));
+  return std::make_pair(since(start), std::move(result));
+}
+
+} // namespace
+
+measurement spawn_gather(const params& p, bool yield_once)
+{
+  auto [seconds, sum] = timed([&](asyncpp::event_loop&) -> asyncpp::awaitable<std::uint64_t> {
+    std::vector<asyncpp::awaitable<std::uint64_t>> children;
+    children.reserve(p.n);
+    for (std::uint64_t i = 0; i < p.n; ++i)
+      children.push_back(child(i, yield_once));
+    std::uint64_t total = 0;
+    for (auto v : co_await asyncpp::gather(std::move(children)))
+      total += v;
+    co_return total;
+  });
+  check(sum == p.n * (p.n - 1) / 2, "asyncpp spawn_gather sum");
+  return {seconds, p.n};
+}
+
+measurement yield(const params& p)
+{
+  auto [seconds, steps] = timed([&](asyncpp::event_loop& loop) -> asyncpp::awaitable<std::uint64_t> {
+    std::uint64_t count = 0;
+    std::vector<asyncpp::task<void>> tasks;
+    tasks.reserve(p.n);
+    for (std::size_t t = 0; t < p.n; ++t)
+      tasks.push_back(loop.create_task([&count, k = p.per_task]() -> asyncpp::awaitable<void> {
+        for (std::size_t i = 0; i < k; ++i) {
+          co_await asyncpp::sleep(std::chrono::seconds(0));
+          ++count;
+        }
+      }));
+    co_await asyncpp::gather(std::move(tasks));
+    co_return count;
+  });
+  check(steps == p.n * p.per_task, "asyncpp yield steps");
+  return {seconds, steps};
+}
+
+measurement timers(const params& p)
+{
+  const auto delays = timer_delays(p.n);
+  auto [seconds, fired] = timed([&](asyncpp::event_loop&) -> asyncpp::awaitable<std::size_t> {
+    std::size_t count = 0;
+    std::vector<asyncpp::awaitable<void>> sleepers;
+    sleepers.reserve(p.n);
+    for (int ms : delays)
+      sleepers.push_back(sleeper(count, ms));
+    co_await asyncpp::gather(std::move(sleepers));
+    co_return count;
+  });
+  check(fired == p.n, "asyncpp timers fired");
+  return {seconds, p.n};
+}
+
+measurement executor(const params& p)
+{
+  asio::thread_pool pool(p.threads);
+  auto [seconds, sum] = timed([&](asyncpp::event_loop& loop) -> asyncpp::awaitable<std::uint64_t> {
+    std::uint64_t total = 0;
+    for (std::size_t next = 0; next < p.n;) {
+      std::vector<asyncpp::awaitable<std::uint64_t>> batch;
+      for (std::size_t i = 0; i < p.per_task && next < p.n; ++i, ++next)
+        batch.push_back(loop.run_in_executor(pool, [](std::uint64_t v) { return v * 2; }, next));
+      for (auto r : co_await asyncpp::gather(std::move(batch)))
+        total += r;
+    }
+    co_return total;
+  });
+  pool.join();
+  check(sum == p.n * (p.n - 1), "asyncpp executor results");
+  return {seconds, p.n};
+}
+
+measurement echo(const params& p)
+{
+  asyncpp::event_loop loop;
+  asio::ip::tcp::acceptor acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0});
+  const unsigned short port = acceptor.local_endpoint().port();
+  // Raw Asio sockets inside asyncpp tasks: the listener and each session are tasks.
+  loop.create_task(echo::listen(acceptor, [&loop](asio::ip::tcp::socket s) {
+    loop.create_task(echo::session(std::move(s)));
+  }));
+  std::uint64_t requests = 0;
+  std::thread client([&] {
+    requests = run_echo_client(port, p);
+    loop.call_soon_threadsafe([&] { loop.stop(); });
+  });
+  const auto start = clock_type::now();
+  loop.run_forever();
+  const double seconds = since(start);
+  client.join();
+  return {seconds, requests};
+}
+
+} // namespace bench::asyncpp_side

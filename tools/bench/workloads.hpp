@@ -1,0 +1,59 @@
+// The benchmark workloads, each written twice: with asyncpp and with raw Boost.Asio.
+#ifndef ASYNCPP_TOOLS_BENCH_WORKLOADS_HPP
+#define ASYNCPP_TOOLS_BENCH_WORKLOADS_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+/// One measured run: the work done (`ops`) and how long it took.
+struct measurement {
+  double seconds;
+  std::uint64_t ops;
+};
+
+/// The parameters of one run (sizes come from the driver's defaults and --scale).
+struct params {
+  std::size_t n = 0;             // tasks, timers, calls (yield: tasks)
+  std::size_t per_task = 0;      // yield: sleep(0) per task; executor: batch size
+  unsigned threads = 0;          // executor: pool threads
+  double seconds = 0;            // echo: how long the client sends
+  std::size_t connections = 0;   // echo
+  std::size_t message_size = 0;  // echo
+};
+
+/// The milliseconds each timer sleeps: the same pseudo-random 0-50 ms for both sides.
+std::vector<int> timer_delays(std::size_t n);
+
+/// The one echo client both servers are measured with: plain Asio on its own thread,
+/// `connections` sockets each sending `message_size` bytes and reading them back until
+/// `seconds` have passed. Returns the completed requests.
+std::uint64_t run_echo_client(unsigned short port, const params& p);
+
+namespace asyncpp_side {
+measurement spawn_gather(const params& p, bool yield_once);
+measurement yield(const params& p);
+measurement timers(const params& p);
+measurement executor(const params& p);
+measurement echo(const params& p);
+} // namespace asyncpp_side
+
+namespace asio_side {
+/// `bind_slots`: each child gets its own cancellation slot, as Asio code that can cancel
+/// its children must do (the fair anchor for asyncpp, whose tasks are all cancellable).
+measurement spawn_gather(const params& p, bool yield_once, bool bind_slots);
+measurement yield(const params& p);
+measurement timers(const params& p);
+measurement executor(const params& p);
+measurement echo(const params& p);
+} // namespace asio_side
+
+/// Fails the run loudly when a workload computed the wrong thing.
+void check(bool ok, const std::string& what);
+
+} // namespace bench
+
+#endif

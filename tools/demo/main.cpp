@@ -1,0 +1,247 @@
+// asyncpp-demo: the seed's four programs (the examples themselves, linked in) and a TCP
+// echo pair written with raw Boost.Asio sockets inside asyncpp tasks.
+
+#include "../common/echo.hpp"
+
+#include <asyncpp/asyncpp.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <string>
+#include <vector>
+
+// The examples' main functions, compiled under these names into this program.
+int asyncpp_example_hello_goodbye();
+int asyncpp_example_low_level_loop();
+int asyncpp_example_gather_factorial();
+int asyncpp_example_run_in_executor();
+
+namespace asio = boost::asio;
+namespace po = boost::program_options;
+using asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+/// Parses a command's options; --help prints them. Throws po::error on bad input.
+bool parse(const std::string& command, const std::vector<std::string>& args, po::options_description& desc,
+           po::variables_map& vm)
+{
+  desc.add_options()("help,h", "show this help");
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: asyncpp-demo " << command << " [options]\n" << desc;
+    return false;
+  }
+  po::notify(vm); // after --help: required options need not be given with it
+  return true;
+}
+
+/// The seed's programs take no options.
+int seed_program(const std::string& command, const std::vector<std::string>& args, int (*program)())
+{
+  po::options_description desc("Options");
+  po::variables_map vm;
+  if (!parse(command, args, desc, vm))
+    return 0;
+  return program();
+}
+
+/// Cancels `work` on SIGINT or SIGTERM: the clean way out of a long-running command.
+asyncpp::awaitable<void> cancel_on_signal(asyncpp::task<void> work)
+{
+  asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
+  co_await signals.async_wait(asio::use_awaitable);
+  work.cancel("interrupted");
+}
+
+/// Runs `work` until it ends or a signal arrives; true if it was interrupted.
+asyncpp::awaitable<bool> run_interruptible(asyncpp::awaitable<void> work)
+{
+  auto& loop = asyncpp::get_running_loop();
+  auto task = loop.create_task(std::move(work));
+  auto watcher = loop.create_task(cancel_on_signal(task));
+  bool interrupted = false;
+  try {
+    co_await task.wait();
+  } catch (const asyncpp::cancelled_error&) {
+    interrupted = true;
+  }
+  watcher.cancel();
+  co_return interrupted;
+}
+
+int echo_server(const std::vector<std::string>& args)
+{
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;
+  double seconds = 0;
+  po::options_description desc("Options");
+  desc.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
+      "port", po::value(&port)->default_value(port), "port to listen on (0: any free port, printed)")(
+      "seconds", po::value(&seconds)->default_value(seconds), "stop after this long (0: until Ctrl-C)");
+  po::variables_map vm;
+  if (!parse("echo-server", args, desc, vm))
+    return 0;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec)
+    throw po::error("--host: '" + host + "' is not an IP address");
+  if (seconds < 0 || seconds > 86400)
+    throw po::error("--seconds must be between 0 and 86400");
+
+  std::size_t served = 0;
+  const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
+    auto& loop = asyncpp::get_running_loop();
+    tcp::acceptor acceptor(loop.context(), {address, port});
+    std::cout << "listening on " << host << ":" << acceptor.local_endpoint().port() << std::endl;
+    auto serve = [&]() -> asyncpp::awaitable<void> {
+      auto listener = loop.create_task(echo::listen(acceptor, [&](tcp::socket s) {
+        ++served;
+        loop.create_task(echo::session(std::move(s))); // raw Asio socket code as an asyncpp task
+      }));
+      if (seconds > 0)
+        co_await asyncpp::sleep(std::chrono::duration<double>(seconds));
+      else
+        co_await listener.wait();
+      listener.cancel();
+    };
+    co_return co_await run_interruptible(serve());
+  }());
+  std::cout << (interrupted ? "interrupted; " : "") << "served " << served << " connections" << std::endl;
+  return 0;
+}
+
+asyncpp::awaitable<void> client_connection(tcp::endpoint server, std::size_t size, clock_type::time_point deadline,
+                                           std::vector<double>& latencies_us)
+{
+  tcp::socket socket(co_await asio::this_coro::executor);
+  co_await socket.async_connect(server, asio::use_awaitable);
+  socket.set_option(tcp::no_delay(true));
+  std::vector<char> out(size, 'x'), in(size);
+  while (clock_type::now() < deadline) {
+    const auto sent = clock_type::now();
+    co_await asio::async_write(socket, asio::buffer(out), asio::use_awaitable);
+    co_await asio::async_read(socket, asio::buffer(in), asio::use_awaitable);
+    latencies_us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - sent).count());
+  }
+}
+
+int echo_client(const std::vector<std::string>& args)
+{
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;
+  std::size_t connections = 10, size = 1024;
+  double seconds = 3;
+  po::options_description desc("Options");
+  desc.add_options()("host", po::value(&host)->default_value(host), "server address (loopback only)")(
+      "port", po::value(&port)->required(), "server port")(
+      "connections", po::value(&connections)->default_value(connections), "concurrent connections (1-1000)")(
+      "seconds", po::value(&seconds)->default_value(seconds), "how long to send (at most 3600)")(
+      "size", po::value(&size)->default_value(size), "bytes per request (1-1048576)");
+  po::variables_map vm;
+  if (!parse("echo-client", args, desc, vm))
+    return 0;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  // A load generator: it only ever talks to this machine.
+  if (ec || !address.is_loopback())
+    throw po::error("--host must be a loopback address (127.0.0.0/8 or ::1), not '" + host + "'");
+  if (port == 0)
+    throw po::error("--port must be between 1 and 65535");
+  if (connections < 1 || connections > 1000)
+    throw po::error("--connections must be between 1 and 1000");
+  if (!(seconds > 0) || seconds > 3600)
+    throw po::error("--seconds must be more than 0 and at most 3600");
+  if (size < 1 || size > 1048576)
+    throw po::error("--size must be between 1 and 1048576");
+
+  std::vector<std::vector<double>> latencies(connections);
+  const auto start = clock_type::now();
+  const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
+    const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                                  std::chrono::duration<double>(seconds));
+    std::vector<asyncpp::awaitable<void>> clients;
+    for (auto& l : latencies)
+      clients.push_back(client_connection({address, port}, size, deadline, l));
+    co_return co_await run_interruptible([](std::vector<asyncpp::awaitable<void>> all) -> asyncpp::awaitable<void> {
+      co_await asyncpp::gather(std::move(all));
+    }(std::move(clients)));
+  }());
+  const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+  std::vector<double> all;
+  for (auto& l : latencies)
+    all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double q) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, std::size_t(q * all.size()))]; };
+  std::cout << std::fixed << std::setprecision(0) << (interrupted ? "interrupted; " : "") << all.size()
+            << " requests in " << std::setprecision(2) << elapsed << " s: " << std::setprecision(0)
+            << all.size() / elapsed << " req/s; latency us p50 " << pct(0.5) << ", p90 " << pct(0.9) << ", p99 "
+            << pct(0.99) << ", max " << (all.empty() ? 0.0 : all.back()) << std::endl;
+  return 0;
+}
+
+struct command {
+  const char* name;
+  const char* summary;
+  std::function<int(const std::vector<std::string>&)> run;
+};
+
+const std::vector<command>& commands()
+{
+  static const std::vector<command> all = {
+      {"hello", "asyncio.run + sleep: prints Hello!, then Goodbye! a second later",
+       [](auto& a) { return seed_program("hello", a, asyncpp_example_hello_goodbye); }},
+      {"low-level", "get_event_loop, create_task, run_until_complete, close: prints hello world",
+       [](auto& a) { return seed_program("low-level", a, asyncpp_example_low_level_loop); }},
+      {"gather", "gather of factorial(2), (3), (4): prints [2, 6, 24]",
+       [](auto& a) { return seed_program("gather", a, asyncpp_example_gather_factorial); }},
+      {"executor", "run_in_executor: a blocking function on the default thread pool",
+       [](auto& a) { return seed_program("executor", a, asyncpp_example_run_in_executor); }},
+      {"echo-server", "TCP echo server: raw Asio sockets in asyncpp tasks (--host, --port, --seconds)", echo_server},
+      {"echo-client", "TCP echo load on loopback (--port, --connections, --seconds, --size): req/s, latency",
+       echo_client},
+  };
+  return all;
+}
+
+void usage(std::ostream& out)
+{
+  out << "usage: asyncpp-demo <command> [options]   (asyncpp-demo <command> --help for its options)\n\ncommands:\n";
+  for (auto& c : commands())
+    out << "  " << std::left << std::setw(13) << c.name << c.summary << "\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (first.empty() || first == "--help" || first == "-h") {
+    usage(std::cout);
+    return first.empty() ? 2 : 0;
+  }
+  const auto it = std::find_if(commands().begin(), commands().end(), [&](const command& c) { return c.name == first; });
+  if (it == commands().end()) {
+    std::cerr << "asyncpp-demo: unknown command '" << first << "' (see asyncpp-demo --help)\n";
+    return 2;
+  }
+  try {
+    return it->run(std::vector<std::string>(argv + 2, argv + argc));
+  } catch (const po::error& e) {
+    std::cerr << "asyncpp-demo " << it->name << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "asyncpp-demo " << it->name << ": " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Argument handling of the drivers: help exits 0; bad input prints one line and exits 2.
+#   sh cli.sh path/to/asyncpp-demo path/to/asyncpp-bench
+set -u
+demo=$1
+bench=$2
+failures=0
+passes=0
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+
+expect() { # expect CODE LINES command...   (LINES: stderr lines expected, - for any)
+  code=$1 lines=$2
+  shift 2
+  "$@" >/dev/null 2>"$err"
+  got=$?
+  n=$(wc -l <"$err")
+  if [ "$got" -ne "$code" ] || { [ "$lines" != - ] && [ "$n" -ne "$lines" ]; }; then
+    echo "FAIL: $* -> exit $got (want $code), $n stderr lines (want $lines)"
+    cat "$err"
+    failures=$((failures + 1))
+  else
+    passes=$((passes + 1))
+  fi
+}
+
+expect 0 0 "$demo" --help
+expect 0 0 "$demo" echo-client --help
+expect 2 - "$demo"
+expect 2 1 "$demo" no-such-command
+expect 2 1 "$demo" gather --no-such-option
+expect 2 1 "$demo" echo-client
+expect 2 1 "$demo" echo-client --port 7 --host 192.0.2.1
+expect 2 1 "$demo" echo-client --port 7 --connections 0
+expect 2 1 "$demo" echo-client --port 7 --seconds -1
+expect 2 1 "$demo" echo-client --port 7 --size 0
+expect 2 1 "$demo" echo-client --port notaport
+expect 2 1 "$demo" echo-server --host not-an-address
+expect 0 0 "$bench" --help
+expect 2 1 "$bench" --rounds 0
+expect 2 1 "$bench" --workloads spawn_gather,nope
+expect 2 1 "$bench" --scale -1
+expect 2 1 "$bench" --echo-seconds 0
+expect 2 1 "$bench" --no-such-option
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
