@@ -203,6 +203,23 @@ ASYNCPP_TEST_CASE(cancel_racing_with_the_wake_up_still_cancels)
   BOOST_TEST(a.cancelled());
 }
 
+ASYNCPP_TEST_CASE(a_cancel_arriving_after_the_awaited_task_ended_is_not_lost)
+{
+  auto& loop = asyncpp::get_running_loop();
+  // t ends in the step before a's cancellation is delivered: the cancellation can no
+  // longer pass on to t, so it is a's own.
+  auto t = loop.create_task(value_after_yield(5));
+  auto a = loop.create_task([&]() -> awaitable<int> { co_return co_await t.wait(); });
+  auto b = loop.create_task([&]() -> awaitable<void> {
+    a.cancel();
+    co_return;
+  });
+  co_await b.wait();
+  BOOST_CHECK_THROW(co_await a.wait(), asyncpp::cancelled_error);
+  BOOST_TEST(a.cancelled());
+  BOOST_TEST(t.result() == 5);
+}
+
 ASYNCPP_TEST_CASE(raw_asio_operations_see_operation_aborted)
 {
   bool aborted = false;

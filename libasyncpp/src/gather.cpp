@@ -59,11 +59,12 @@ private:
       cancel_children();
     }
     if (remaining_ == 0 && resumer_)
-      resumer_.resume(true, outside_cancel_, child.executor());
+      resumer_.resume(true, outside_cancel_, outside_signalled_, child.executor());
   }
 
   void cancel_from_outside()
   {
+    outside_signalled_ = true;
     if (!first_error_)
       outside_cancel_ = true;
     cancel_children();
@@ -88,7 +89,8 @@ private:
   std::unique_ptr<child_waiter[]> waiters_;
   std::size_t remaining_;
   bool return_exceptions_;
-  bool outside_cancel_ = false;
+  bool outside_cancel_ = false;    // an outside cancellation came before any failure
+  bool outside_signalled_ = false; // the outside cancellation reached this gather
   std::exception_ptr first_error_;
   resumer resumer_;
 };

@@ -56,10 +56,10 @@ private:
     if (rp_.loop) {
       // Already a completion on the loop's thread: resume inline, as Asio would.
       current_task_scope scope(rp_.task);
-      resume_wait(handler_, rp_.task, aborted, true);
+      resume_wait(handler_, rp_.task, aborted);
     } else {
       asio::dispatch(asio::get_associated_executor(handler_),
-                     [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted, true); });
+                     [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted); });
     }
   }
 
@@ -75,7 +75,7 @@ struct initiate_sleep {
     const resume_point rp = resume_point_of(h);
     if (d <= std::chrono::steady_clock::duration::zero()) {
       // A post cannot be cancelled: a cancellation during it is seen when it resumes.
-      post_resume(std::forward<Handler>(h), false, true, asio::system_executor());
+      post_resume(std::forward<Handler>(h), false, false, asio::system_executor());
       return;
     }
     const asio::any_io_executor ex = rp.loop ? asio::any_io_executor(*rp.loop) : asio::get_associated_executor(h);

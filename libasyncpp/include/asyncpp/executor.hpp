@@ -61,7 +61,7 @@ struct job_cancel {
   {
     // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
     if (job->waiter)
-      job->waiter.resume(false, true, job->loop);
+      job->waiter.resume(false, true, false, job->loop);
   }
 };
 

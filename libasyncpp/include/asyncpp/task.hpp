@@ -151,7 +151,7 @@ public:
 private:
   struct deliver_outcome {
     template <class Handler>
-    void operator()(Handler& h, detail::task_state_base& s, detail::task_state_base*) const
+    void operator()(Handler& h, detail::task_state_base& s, detail::task_state_base*, bool) const
     {
       std::exception_ptr e = s.failure();
       if constexpr (std::is_void_v<T>)

@@ -16,7 +16,12 @@ namespace asyncpp::detail {
 /// waiter keeps waiting and then sees whatever the task ends with.
 struct cancel_awaited_task {
   task_state_base* awaited;
-  void operator()(boost::asio::cancellation_type_t) const { awaited->cancel({}); }
+  bool* forwarded;
+  void operator()(boost::asio::cancellation_type_t) const
+  {
+    *forwarded = true;
+    awaited->cancel({});
+  }
 };
 
 /// One suspended wait for a task: owns the waiter's completion handler until the task is
@@ -35,7 +40,7 @@ public:
   {
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
-      slot.template emplace<cancel_awaited_task>(cancel_awaited_task{awaited_.get()});
+      slot.template emplace<cancel_awaited_task>(cancel_awaited_task{awaited_.get(), &forwarded_});
     awaited_->add_waiter(*this);
   }
 
@@ -47,8 +52,9 @@ public:
     const auto fallback = awaited_->executor();
     post_completion(
         std::move(handler_),
-        [a = std::move(awaited_), d = std::move(deliver_)](Handler& h, task_state_base* waiting) mutable {
-          d(h, *a, waiting);
+        [a = std::move(awaited_), d = std::move(deliver_), forwarded = forwarded_](Handler& h,
+                                                                                 task_state_base* waiting) mutable {
+          d(h, *a, waiting, forwarded);
         },
         fallback);
     delete this;
@@ -60,6 +66,7 @@ private:
   Handler handler_;
   state_ptr<task_state_base> awaited_;
   Deliver deliver_;
+  bool forwarded_ = false; // a cancellation of the waiter was passed on to the awaited task
 };
 
 /// The initiation of every "wait until this task is done" operation.
@@ -75,14 +82,14 @@ struct initiate_await_task {
 };
 
 /// Resumes a coroutine that waits with signature void(std::exception_ptr): the reader
-/// looks at the task's state afterwards; cancelled_error only if cancel() of the waiting
-/// task raced with the awaited task's end (a cancellation that reached this wait was
-/// passed on to the awaited task, and the waiter sees how that one ends).
+/// looks at the task's state afterwards. A cancellation that reached this wait was passed
+/// on to the awaited task, and the waiter sees how that one ends; one that came after the
+/// awaited task had ended is the waiter's own (cancelled_error).
 struct resume_awaiter {
   template <class Handler>
-  void operator()(Handler& h, task_state_base&, task_state_base* waiting) const
+  void operator()(Handler& h, task_state_base&, task_state_base* waiting, bool forwarded) const
   {
-    resume_wait(h, waiting, false);
+    resume_wait(h, waiting, false, forwarded);
   }
 };
 

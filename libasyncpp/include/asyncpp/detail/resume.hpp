@@ -41,19 +41,21 @@ resume_point resume_point_of(const Handler& h)
   return {};
 }
 
-/// Resumes the coroutine of an asyncpp wait with Python's cancellation rules: the wait
-/// throws cancelled_error if it took a cancellation itself (`consumed`; with
-/// `flag_cancels`, also when Asio flagged the coroutine cancelled while it waited in an
-/// operation that ignores cancellation) or if cancel() of the waiting task was still in
-/// flight when it completed. Asio's sticky cancellation state of the coroutine is reset,
-/// so that it may go on awaiting after catching. Runs on the loop thread in a step of its
-/// own (never inside the cancellation handler being emitted, which the reset destroys).
+/// Resumes the coroutine of an asyncpp wait with Python's cancellation rules. The wait
+/// throws cancelled_error if it took a cancellation itself (`consumed`), if Asio flagged
+/// the coroutine cancelled and the wait did not pass that cancellation on (`forwarded`:
+/// e.g. to the task it awaits) — the emit came while the wait sat in an operation that
+/// ignores cancellation, or after the wait had completed — or if cancel() of the waiting
+/// task was still in flight when the wait completed. Asio's sticky cancellation state is
+/// reset, so that the coroutine may go on awaiting after catching. Runs on the loop thread
+/// in a step of its own (never inside the cancellation handler being emitted, which the
+/// reset destroys).
 template <class Handler>
-void resume_wait(Handler& h, task_state_base* task, bool consumed, bool flag_cancels = false)
+void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarded = false)
 {
   if constexpr (requires { h.get_cancellation_state(); }) {
     if (h.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none) {
-      consumed = consumed || flag_cancels;
+      consumed = consumed || !forwarded;
       h.reset_cancellation_state();
     }
   }
@@ -86,11 +88,11 @@ void post_completion(Handler&& h, Complete complete, const Fallback& fallback)
 
 /// post_completion for a wait whose outcome is only "resumed" or "cancelled".
 template <class Handler, class Fallback>
-void post_resume(Handler&& h, bool consumed, bool flag_cancels, const Fallback& fallback)
+void post_resume(Handler&& h, bool consumed, bool forwarded, const Fallback& fallback)
 {
   post_completion(
       std::forward<Handler>(h),
-      [consumed, flag_cancels](auto& handler, task_state_base* task) { resume_wait(handler, task, consumed, flag_cancels); },
+      [consumed, forwarded](auto& handler, task_state_base* task) { resume_wait(handler, task, consumed, forwarded); },
       fallback);
 }
 

@@ -31,16 +31,16 @@ public:
   /// The handler's cancellation slot (may be unconnected).
   boost::asio::cancellation_slot slot() const noexcept { return impl_->slot; }
 
-  /// Resumes the coroutine in a later step (see post_resume): with cancelled_error when
-  /// `consumed`. `clear_slot` is false when called from the slot's own cancellation
+  /// Resumes the coroutine in a later step (see resume_wait for `consumed` and
+  /// `forwarded`). `clear_slot` is false when called from the slot's own cancellation
   /// handler, which must not destroy itself while running (Asio clears the slot when the
   /// coroutine resumes).
-  void resume(bool clear_slot, bool consumed, const boost::asio::io_context::executor_type& fallback)
+  void resume(bool clear_slot, bool consumed, bool forwarded, const boost::asio::io_context::executor_type& fallback)
   {
     auto p = std::move(impl_);
     if (clear_slot && p->slot.is_connected())
       p->slot.clear();
-    p->resume(consumed, false, fallback);
+    p->resume(consumed, forwarded, false, fallback);
   }
 
   /// resume() from a step that already runs on its own on the loop's thread: the
@@ -50,7 +50,7 @@ public:
     auto p = std::move(impl_);
     if (p->slot.is_connected())
       p->slot.clear();
-    p->resume(false, true, fallback);
+    p->resume(false, false, true, fallback);
   }
 
   /// Destroys the handler (and the coroutine suspended on it) without resuming it.
@@ -60,18 +60,20 @@ private:
   struct base {
     explicit base(boost::asio::cancellation_slot s) : slot(s) {}
     virtual ~base() = default;
-    virtual void resume(bool consumed, bool here, const boost::asio::io_context::executor_type& fallback) = 0;
+    virtual void resume(bool consumed, bool forwarded, bool here,
+                        const boost::asio::io_context::executor_type& fallback) = 0;
     boost::asio::cancellation_slot slot;
   };
   template <class Handler>
   struct impl final : base {
     explicit impl(Handler&& h) : base(boost::asio::get_associated_cancellation_slot(h)), handler(std::move(h)) {}
-    void resume(bool consumed, bool here, const boost::asio::io_context::executor_type& fallback) override
+    void resume(bool consumed, bool forwarded, bool here,
+                const boost::asio::io_context::executor_type& fallback) override
     {
       if (here)
         resume_now_or_post(std::move(handler), consumed, fallback);
       else
-        post_resume(std::move(handler), consumed, false, fallback);
+        post_resume(std::move(handler), consumed, forwarded, fallback);
     }
     Handler handler;
   };
