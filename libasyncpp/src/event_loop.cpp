@@ -26,19 +26,14 @@ struct handle_state {
   std::weak_ptr<boost::asio::steady_timer> timer; // call_later/call_at only
 };
 
-void executor_jobs::finished() noexcept
+void executor_jobs::wait_idle() const noexcept
 {
-  if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    // Under the lock, so a waiter between its check and its wait cannot miss this.
-    std::lock_guard<std::mutex> lock(mutex_);
-    idle_.notify_all();
+  for (int spins = 0; running_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < 100)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-}
-
-void executor_jobs::wait_idle()
-{
-  std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return running_.load(std::memory_order_acquire) == 0; });
 }
 
 } // namespace detail
@@ -302,7 +297,8 @@ void event_loop::close()
   if (closed_.exchange(true, std::memory_order_acq_rel))
     return;
   shutdown_default_executor();
-  jobs_->wait_idle();
+  job_batch_.clear(); // never submitted: their awaiters' frames go with them
+  jobs_.wait_idle();
   // Pending tasks: first the frames suspended on asyncpp waits (linked into task states,
   // which the registry keeps alive), then everything queued in an owned io_context. The
   // registry's references go last, so no state dies while its waiters are being dropped.
@@ -371,6 +367,20 @@ handle event_loop::call_later(clock::duration delay, std::function<void()> cb)
 handle event_loop::call_at(clock::time_point when, std::function<void()> cb)
 {
   return schedule_timer(when, std::move(cb));
+}
+
+void event_loop::submit_job(std::shared_ptr<detail::executor_submission> job)
+{
+  job_batch_.push_back(std::move(job));
+  if (std::exchange(job_flush_posted_, true))
+    return;
+  boost::asio::post(*ctx_, [this] {
+    job_flush_posted_ = false;
+    auto batch = std::move(job_batch_);
+    job_batch_.clear();
+    for (auto& j : batch)
+      j->submit();
+  });
 }
 
 boost::asio::thread_pool& event_loop::default_executor()

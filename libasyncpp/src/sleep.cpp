@@ -56,7 +56,7 @@ private:
     if (rp_.loop) {
       // Already a completion on the loop's thread: resume inline, as Asio would.
       current_task_scope scope(rp_.task);
-      resume_wait(handler_, rp_.task, aborted);
+      resume_wait(handler_, rp_.cancel_target(), aborted);
     } else {
       asio::dispatch(asio::get_associated_executor(handler_),
                      [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted); });

@@ -187,17 +187,23 @@ bool task_state_base::begin() noexcept
   return false;
 }
 
+bool classify_end(std::exception_ptr& e, bool cancel_requested, const std::string& message) noexcept
+{
+  if (!e)
+    return false;
+  if (is_cancelled_error(e))
+    return true;
+  if (cancel_requested && is_operation_aborted(e)) {
+    e = std::make_exception_ptr(cancelled_error(message));
+    return true;
+  }
+  return false;
+}
+
 void task_state_base::finish(std::exception_ptr e) noexcept
 {
-  if (e) {
-    if (is_cancelled_error(e)) {
-      cancelled_ = true;
-    } else if (cancel_called_ && is_operation_aborted(e)) {
-      cancelled_ = true;
-      e = std::make_exception_ptr(cancelled_error(cancel_message_));
-    }
-    error_ = std::move(e);
-  }
+  cancelled_ = classify_end(e, cancel_called_, cancel_message_);
+  error_ = std::move(e);
   done_ = true;
   cancel_pending_ = false;
   state_ptr<task_state_base> keep_alive(this); // the registry's reference goes first

@@ -11,12 +11,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <type_traits>
 
@@ -38,19 +36,26 @@ struct handle_state;
 ASYNCPP_DECL void finish_run(event_loop& loop);
 
 /// Counts the functions handed to executors that have not returned yet: close() waits for
-/// them, so a function never outlives the loop it reports back to. Shared with the worker
-/// threads (which may still be leaving finished() when the loop is gone); an atomic count
-/// with the lock only on reaching zero, as a mutex per call measured too slow.
+/// them, so a function never outlives the loop it reports back to. A worker's last touch
+/// is the decrement itself (the loop may be gone right after), so close() polls instead
+/// of being notified; a mutex or a shared count per call measured too slow.
 class ASYNCPP_DECL executor_jobs {
 public:
   void started() noexcept { running_.fetch_add(1, std::memory_order_relaxed); }
-  void finished() noexcept;
-  void wait_idle();
+  void finished() noexcept { running_.fetch_sub(1, std::memory_order_release); }
+  void wait_idle() const noexcept;
 
 private:
   std::atomic<std::size_t> running_{0};
-  std::mutex mutex_;
-  std::condition_variable idle_;
+};
+
+/// A function waiting to be handed to its executor (see event_loop::submit_job).
+class executor_submission {
+public:
+  virtual void submit() = 0;
+
+protected:
+  ~executor_submission() = default;
 };
 
 template <class T>
@@ -147,7 +152,12 @@ public:
   /// The default thread pool, created on first use (min(32, cores + 4) threads).
   boost::asio::thread_pool& default_executor();
   /// Bookkeeping of functions running on executors (used by run_in_executor).
-  const std::shared_ptr<detail::executor_jobs>& executor_jobs() const noexcept { return jobs_; }
+  detail::executor_jobs& executor_jobs() noexcept { return jobs_; }
+  /// Queues a run_in_executor function; all that are queued in one step of the loop are
+  /// handed to their executors together in the next. Submitting each one as it comes let
+  /// the pool drain faster than the loop fed it, so every submission woke a sleeping
+  /// thread (a context switch per call; asyncpp-bench `executor`, perf).
+  void submit_job(std::shared_ptr<detail::executor_submission> job);
   /// The unfinished tasks, oldest first (all_tasks() reads this).
   std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
   /// True while a loop object with this id exists (tasks outlive loops by their handles).
@@ -180,7 +190,9 @@ private:
   exception_handler handler_;
   std::unique_ptr<boost::asio::thread_pool> default_pool_;
   bool default_pool_shut_down_ = false;
-  std::shared_ptr<detail::executor_jobs> jobs_ = std::make_shared<detail::executor_jobs>();
+  detail::executor_jobs jobs_;
+  std::vector<std::shared_ptr<detail::executor_submission>> job_batch_;
+  bool job_flush_posted_ = false;
   detail::task_state_base* tasks_head_ = nullptr;
   detail::task_state_base* tasks_tail_ = nullptr;
 };

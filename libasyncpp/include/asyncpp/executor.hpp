@@ -22,11 +22,11 @@ namespace asyncpp {
 
 namespace detail {
 
-/// What one run_in_executor call shares between the worker thread and the loop. The worker
-/// writes value/error, then posts to the loop; everything else is touched on the loop only.
+/// The awaiter's side of one run_in_executor call, shared with the worker thread. The
+/// worker writes value/error, then posts back to the loop; the rest is loop-only.
 template <class R>
-struct executor_job {
-  explicit executor_job(boost::asio::io_context::executor_type l) : loop(l) {}
+struct executor_result {
+  explicit executor_result(boost::asio::io_context::executor_type l) : loop(l) {}
   boost::asio::io_context::executor_type loop;
   std::optional<value_or_monostate<R>> value;
   std::exception_ptr error;
@@ -35,10 +35,10 @@ struct executor_job {
 
 /// The step posted back to the loop when the function returned. If the loop's context is
 /// destroyed before it runs, the suspended awaiter is destroyed with it (no cycle).
-template <class R>
+template <class Job>
 struct executor_job_return {
-  std::shared_ptr<executor_job<R>> job;
-  executor_job_return(std::shared_ptr<executor_job<R>> j) : job(std::move(j)) {}
+  std::shared_ptr<Job> job;
+  executor_job_return(std::shared_ptr<Job> j) : job(std::move(j)) {}
   executor_job_return(executor_job_return&&) noexcept = default;
   executor_job_return& operator=(executor_job_return&&) = delete;
   ~executor_job_return()
@@ -54,9 +54,50 @@ struct executor_job_return {
   }
 };
 
-template <class R>
+/// One run_in_executor call: the function, where it runs, and its result.
+template <class R, class Executor, class Fn>
+class executor_job final : public executor_submission,
+                           public executor_result<R>,
+                           public std::enable_shared_from_this<executor_job<R, Executor, Fn>> {
+public:
+  executor_job(event_loop& loop, Executor target, Fn fn)
+      : executor_result<R>(loop.get_executor()), jobs_(&loop.executor_jobs()), target_(std::move(target)),
+        fn_(std::move(fn))
+  {
+  }
+
+  void submit() override
+  {
+    jobs_->started();
+    boost::asio::post(target_, [self = this->shared_from_this()]() mutable { run(std::move(self)); });
+  }
+
+private:
+  static void run(std::shared_ptr<executor_job> self)
+  {
+    try {
+      if constexpr (std::is_void_v<R>)
+        self->fn_();
+      else
+        self->value.emplace(self->fn_());
+    } catch (...) {
+      self->error = std::current_exception();
+    }
+    // `self` goes to the loop, which may drop it and close at once: only `jobs` after.
+    detail::executor_jobs* jobs = self->jobs_;
+    const auto loop = self->loop; // read before `self` is moved away (argument order)
+    boost::asio::post(loop, executor_job_return<executor_job>(std::move(self)));
+    jobs->finished();
+  }
+
+  detail::executor_jobs* jobs_;
+  Executor target_;
+  Fn fn_;
+};
+
+template <class Job>
 struct job_cancel {
-  executor_job<R>* job;
+  Job* job;
   void operator()(boost::asio::cancellation_type_t) const
   {
     // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
@@ -65,28 +106,14 @@ struct job_cancel {
   }
 };
 
-template <class R>
 struct initiate_job {
-  template <class Handler, class Executor, class Fn>
-  void operator()(Handler&& handler, std::shared_ptr<executor_job<R>> job, Executor ex, event_loop* loop, Fn fn) const
+  template <class Handler, class Job>
+  void operator()(Handler&& handler, std::shared_ptr<Job> job, event_loop* loop) const
   {
     job->waiter = resumer(std::forward<Handler>(handler));
     if (job->waiter.slot().is_connected())
-      job->waiter.slot().template emplace<job_cancel<R>>(job_cancel<R>{job.get()});
-    auto jobs = loop->executor_jobs();
-    jobs->started();
-    boost::asio::post(ex, [job, fn = std::move(fn), back = loop->get_executor(), jobs = std::move(jobs)]() mutable {
-      try {
-        if constexpr (std::is_void_v<R>)
-          fn();
-        else
-          job->value.emplace(fn());
-      } catch (...) {
-        job->error = std::current_exception();
-      }
-      boost::asio::post(back, executor_job_return<R>(std::move(job)));
-      jobs->finished();
-    });
+      job->waiter.slot().template emplace<job_cancel<Job>>(job_cancel<Job>{job.get()});
+    loop->submit_job(std::move(job));
   }
 };
 
@@ -109,10 +136,10 @@ awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn)
   namespace asio = boost::asio;
   if (!loop)
     loop = &get_running_loop();
-  auto target = resolve_executor(ex, *loop);
-  auto job = std::make_shared<executor_job<R>>(loop->get_executor());
-  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      initiate_job<R>{}, asio::use_awaitable, job, std::move(target), loop, std::move(fn));
+  using job_type = executor_job<R, decltype(resolve_executor(ex, *loop)), Fn>;
+  auto job = std::make_shared<job_type>(*loop, resolve_executor(ex, *loop), std::move(fn));
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_job{},
+                                                                                          asio::use_awaitable, job, loop);
   co_await std::move(op); // cancelled_error if the awaiter was cancelled
   if (job->error)
     std::rethrow_exception(job->error);

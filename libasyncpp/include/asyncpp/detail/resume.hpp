@@ -25,7 +25,10 @@ namespace asyncpp::detail {
 /// another execution context) goes through the handler's associated executor.
 struct resume_point {
   std::optional<boost::asio::io_context::executor_type> loop;
-  task_state_base* task = nullptr;
+  task_state_base* task = nullptr; // marked current while the coroutine runs
+  bool borrowed = false;           // running under the task's name (a gather child)
+  /// The task whose in-flight cancel() requests this coroutine's waits take.
+  task_state_base* cancel_target() const noexcept { return borrowed ? nullptr : task; }
 };
 
 template <class Handler>
@@ -34,7 +37,7 @@ resume_point resume_point_of(const Handler& h)
   auto ex = boost::asio::get_associated_executor(h);
   if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
     if (const auto* te = ex.template target<task_executor>())
-      return {te->inner(), te->task()};
+      return {te->inner(), te->task(), te->borrowed()};
     if (const auto* native = ex.template target<boost::asio::io_context::executor_type>())
       return {*native, nullptr};
   }
@@ -68,20 +71,22 @@ void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarde
 
 /// Runs `complete(handler, task)` in a later step: posted to the loop and called inline
 /// with the task marked current, or posted through the handler's own executor
-/// (`fallback` for handlers without one, e.g. a plain callback).
+/// (`fallback` for handlers without one, e.g. a plain callback). `task` is the one whose
+/// in-flight cancel() the wait takes (null for a borrowed or foreign coroutine).
 template <class Handler, class Complete, class Fallback>
 void post_completion(Handler&& h, Complete complete, const Fallback& fallback)
 {
   const resume_point rp = resume_point_of(h);
   if (rp.loop) {
-    boost::asio::post(*rp.loop, [h = std::forward<Handler>(h), complete = std::move(complete), task = rp.task]() mutable {
+    boost::asio::post(*rp.loop, [h = std::forward<Handler>(h), complete = std::move(complete), task = rp.task,
+                                 borrowed = rp.borrowed]() mutable {
       current_task_scope scope(task);
-      complete(h, task);
+      complete(h, borrowed ? nullptr : task);
     });
   } else {
     auto ex = boost::asio::get_associated_executor(h, fallback);
     boost::asio::post(ex, [h = std::forward<Handler>(h), complete = std::move(complete)]() mutable {
-      complete(h, current_task_state());
+      complete(h, nullptr);
     });
   }
 }
@@ -104,7 +109,7 @@ void resume_now_or_post(Handler&& h, bool consumed, const Fallback& fallback)
   const resume_point rp = resume_point_of(h);
   if (rp.loop && rp.loop->running_in_this_thread()) {
     current_task_scope scope(rp.task);
-    resume_wait(h, rp.task, consumed);
+    resume_wait(h, rp.cancel_target(), consumed);
     return;
   }
   post_resume(std::forward<Handler>(h), consumed, false, fallback);

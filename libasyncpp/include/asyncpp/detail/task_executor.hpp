@@ -33,7 +33,12 @@ struct run_in_task {
 template <class Inner>
 class basic_task_executor {
 public:
-  basic_task_executor(const Inner& inner, task_state_base* task) noexcept : inner_(inner), task_(task) {}
+  /// `borrowed`: a coroutine that runs under `task`'s name without being it (a gather
+  /// child): it is marked current, but cancel() requests of the task are not its own.
+  basic_task_executor(const Inner& inner, task_state_base* task, bool borrowed = false) noexcept
+      : inner_(inner), task_(task), borrowed_(borrowed)
+  {
+  }
 
   // Through asio::query/require: the io_context executor's own members are private.
   template <class Property>
@@ -47,7 +52,7 @@ public:
   auto require(const Property& p) const
       -> basic_task_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>>
   {
-    return {boost::asio::require(inner_, p), task_};
+    return {boost::asio::require(inner_, p), task_, borrowed_};
   }
 
   template <class F>
@@ -58,7 +63,7 @@ public:
 
   friend bool operator==(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
-    return a.inner_ == b.inner_ && a.task_ == b.task_;
+    return a.inner_ == b.inner_ && a.task_ == b.task_ && a.borrowed_ == b.borrowed_;
   }
   friend bool operator!=(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
@@ -67,10 +72,12 @@ public:
 
   const Inner& inner() const noexcept { return inner_; }
   task_state_base* task() const noexcept { return task_; }
+  bool borrowed() const noexcept { return borrowed_; }
 
 private:
   Inner inner_;
   task_state_base* task_;
+  bool borrowed_;
 };
 
 using task_executor = basic_task_executor<boost::asio::io_context::executor_type>;

@@ -243,6 +243,11 @@ using state_ptr = counted_ptr<State, count_reference>;
 template <class State>
 using handle_ref = counted_ptr<State, count_handle>;
 
+/// How a coroutine that ended with `e` reads: true (cancelled) for cancelled_error, and
+/// for Asio's operation_aborted when its cancellation was requested (`e` then becomes a
+/// cancelled_error with `message`); false for a value or any other exception.
+ASYNCPP_DECL bool classify_end(std::exception_ptr& e, bool cancel_requested, const std::string& message) noexcept;
+
 /// The task whose coroutine is executing on this thread right now (null outside tasks).
 ASYNCPP_DECL task_state_base*& current_task_state() noexcept;
 
