@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -248,6 +249,25 @@ BOOST_AUTO_TEST_CASE(the_thread_loop_is_destroyed_at_thread_exit)
     loop.run_until_complete(yield(2));
   }).join();
   BOOST_TEST(destroyed);
+}
+
+BOOST_AUTO_TEST_CASE(signal_handlers)
+{
+  asyncpp::event_loop loop;
+  int seen = 0;
+  loop.add_signal_handler(SIGUSR1, [&] {
+    if (++seen == 2)
+      loop.stop();
+  });
+  loop.call_soon([] { std::raise(SIGUSR1); });
+  loop.call_later(5ms, [] { std::raise(SIGUSR1); });
+  loop.run_forever();
+  BOOST_TEST(seen == 2);
+  BOOST_TEST(loop.remove_signal_handler(SIGUSR1));
+  BOOST_TEST(!loop.remove_signal_handler(SIGUSR1));
+  BOOST_TEST(!loop.remove_signal_handler(SIGUSR2));
+  loop.close();
+  BOOST_CHECK_THROW(loop.add_signal_handler(SIGUSR1, [] {}), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

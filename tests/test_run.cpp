@@ -3,7 +3,11 @@
 #include "test_util.hpp"
 
 #include <atomic>
+#include <csignal>
 #include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace asyncpp_test;
 using asyncpp::awaitable;
@@ -94,6 +98,51 @@ BOOST_AUTO_TEST_CASE(restores_the_previous_current_loop)
   BOOST_TEST(inside != &mine);
   BOOST_TEST(&asyncpp::get_event_loop() == &mine);
   asyncpp::set_event_loop(nullptr);
+}
+
+// A child process runs run(); SIGINT must end it through keyboard_interrupt after a clean
+// shutdown (the leftover task saw its cancellation), not by the default action.
+BOOST_AUTO_TEST_CASE(sigint_cancels_main_and_raises_keyboard_interrupt)
+{
+  int ready[2];
+  BOOST_TEST_REQUIRE(::pipe(ready) == 0);
+  const pid_t child = ::fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    int code = 1;
+    bool leftover_cancelled = false;
+    try {
+      asyncpp::run([&]() -> awaitable<void> {
+        asyncpp::get_running_loop().create_task([&]() -> awaitable<void> {
+          try {
+            co_await asyncpp::sleep(1h);
+          } catch (const asyncpp::cancelled_error&) {
+            leftover_cancelled = true;
+            throw;
+          }
+        });
+        co_await yield();
+        const char byte = 'r';
+        (void)!::write(ready[1], &byte, 1);
+        co_await asyncpp::sleep(1h);
+      }());
+    } catch (const asyncpp::keyboard_interrupt&) {
+      code = leftover_cancelled ? 42 : 2;
+    } catch (...) {
+      code = 3;
+    }
+    ::_exit(code);
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  BOOST_TEST_REQUIRE(::read(ready[0], &byte, 1) == 1);
+  ::close(ready[0]);
+  ::kill(child, SIGINT);
+  int status = 0;
+  BOOST_TEST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 42);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

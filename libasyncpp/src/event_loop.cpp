@@ -7,11 +7,15 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -20,6 +24,13 @@
 namespace asyncpp {
 
 namespace detail {
+
+struct signal_state {
+  explicit signal_state(boost::asio::io_context& ctx) : set(ctx) {}
+  boost::asio::signal_set set;
+  std::map<int, std::function<void()>> handlers;
+  bool waiting = false;
+};
 
 struct handle_state {
   std::atomic<bool> cancelled{false};
@@ -309,6 +320,7 @@ void event_loop::close()
   }
   for (auto& t : pending)
     t->detach_from_loop();
+  signals_.reset(); // its signal_set must go before the io_context
   if (owned_ctx_) {
     owned_ctx_.reset();
     // A fresh, empty context keeps context() valid for the rest of the loop's life.
@@ -404,6 +416,50 @@ void event_loop::shutdown_default_executor()
   }
 }
 
+void event_loop::add_signal_handler(int signum, std::function<void()> cb)
+{
+  check_usable("add_signal_handler");
+  if (!signals_)
+    signals_ = std::make_unique<detail::signal_state>(*ctx_);
+  if (!signals_->handlers.count(signum))
+    signals_->set.add(signum); // system_error for a signal that cannot be caught
+  signals_->handlers[signum] = std::move(cb);
+  if (std::exchange(signals_->waiting, true))
+    return;
+  // One wait at a time, re-armed after each signal, for all the handled signals.
+  struct on_signal {
+    event_loop* loop;
+    void operator()(const boost::system::error_code& ec, int signum) const
+    {
+      auto* state = loop->signals_.get();
+      if (ec || !state)
+        return;
+      state->waiting = false;
+      const auto it = state->handlers.find(signum);
+      if (it != state->handlers.end()) {
+        auto cb = it->second; // the handler may remove itself
+        loop->run_callback(cb);
+      }
+      state = loop->signals_.get();
+      if (state && !state->handlers.empty() && !std::exchange(state->waiting, true))
+        state->set.async_wait(*this);
+    }
+  };
+  signals_->set.async_wait(on_signal{this});
+}
+
+bool event_loop::remove_signal_handler(int signum)
+{
+  if (!signals_ || !signals_->handlers.erase(signum))
+    return false;
+  signals_->set.remove(signum);
+  if (signals_->handlers.empty()) {
+    signals_->set.cancel();
+    signals_->waiting = false;
+  }
+  return true;
+}
+
 void event_loop::set_exception_handler(exception_handler h)
 {
   handler_ = std::move(h);
@@ -469,6 +525,12 @@ namespace detail {
 event_loop* current_loop() noexcept
 {
   return current_loop_;
+}
+
+bool sigint_is_default() noexcept
+{
+  struct sigaction current {};
+  return ::sigaction(SIGINT, nullptr, &current) == 0 && current.sa_handler == SIG_DFL;
 }
 
 void finish_run(event_loop& loop)

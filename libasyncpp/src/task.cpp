@@ -225,6 +225,13 @@ void task_state_base::finish(std::exception_ptr e) noexcept
     report_unretrieved();
 }
 
+void frame_destroyed(task_state_base& state) noexcept
+{
+  // A closing loop detached its tasks first (loop() is null): those stay not done.
+  if (!state.done() && state.loop() && !state.loop()->is_closed())
+    state.finish(std::make_exception_ptr(cancelled_error("the task's coroutine frame was destroyed")));
+}
+
 void task_state_base::detach_from_loop() noexcept
 {
   loop_ = nullptr;

@@ -7,8 +7,13 @@
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/executor.hpp>
 #include <asyncpp/gather.hpp>
+#include <asyncpp/queue.hpp>
 #include <asyncpp/run.hpp>
 #include <asyncpp/sleep.hpp>
+#include <asyncpp/sync.hpp>
 #include <asyncpp/task.hpp>
+#include <asyncpp/task_group.hpp>
+#include <asyncpp/threadsafe.hpp>
+#include <asyncpp/wait.hpp>
 
 #endif

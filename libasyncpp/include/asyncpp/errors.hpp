@@ -43,6 +43,12 @@ public:
   using std::logic_error::logic_error;
 };
 
+/// Thrown by run() when Ctrl-C (SIGINT) cancelled the main coroutine. Not a
+/// std::exception, like Python's KeyboardInterrupt.
+struct ASYNCPP_DECL keyboard_interrupt {
+  const char* what() const noexcept { return "keyboard interrupt"; }
+};
+
 /// True for cancelled_error and for Asio's system_error(operation_aborted): the two forms
 /// a cancellation takes inside a task.
 ASYNCPP_DECL bool is_cancellation(std::exception_ptr e) noexcept;

@@ -32,6 +32,7 @@ struct exception_context {
 
 namespace detail {
 struct handle_state;
+struct signal_state;
 /// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
 ASYNCPP_DECL void finish_run(event_loop& loop);
 
@@ -142,6 +143,13 @@ public:
   /// Joins the default thread pool's threads (if it was ever created).
   void shutdown_default_executor();
 
+  /// Calls `cb` on the loop whenever signal `signum` arrives (replacing an earlier handler
+  /// for it), through Asio's signal_set. std::runtime_error for a closed loop,
+  /// boost::system::system_error for a signal that cannot be handled.
+  void add_signal_handler(int signum, std::function<void()> cb);
+  /// Removes the handler for `signum`; false if there was none.
+  bool remove_signal_handler(int signum);
+
   /// Replaces the handler told about errors nobody else saw (default: one line to stderr).
   void set_exception_handler(exception_handler h);
   /// Tells the exception handler about `context`; never throws.
@@ -188,6 +196,7 @@ private:
   bool running_ = false;
   bool stop_requested_ = false;
   exception_handler handler_;
+  std::unique_ptr<detail::signal_state> signals_;
   std::unique_ptr<boost::asio::thread_pool> default_pool_;
   bool default_pool_shut_down_ = false;
   detail::executor_jobs jobs_;

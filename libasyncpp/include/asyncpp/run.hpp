@@ -5,6 +5,7 @@
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 
+#include <csignal>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -24,12 +25,18 @@ public:
 private:
   event_loop* saved_;
 };
+/// True when SIGINT still has its default disposition: run() then turns Ctrl-C into a
+/// cancellation of the main task (as Python's runner does only in that case).
+ASYNCPP_DECL bool sigint_is_default() noexcept;
+
 } // namespace detail
 
 /// asyncio.run: runs `main` on a fresh event loop, then cancels and waits for every task
 /// still pending, joins the default executor, closes the loop and restores the previous
 /// current loop. Returns main's result or rethrows its exception. std::runtime_error when
-/// a loop is already running on this thread.
+/// a loop is already running on this thread. While it runs, the first SIGINT (Ctrl-C)
+/// cancels `main`; if `main` ends by that cancellation, run() finishes its shutdown and
+/// throws keyboard_interrupt.
 template <class T>
 T run(awaitable<T> main)
 {
@@ -37,17 +44,29 @@ T run(awaitable<T> main)
     throw std::runtime_error("asyncpp: run() cannot be called while an event loop is running on this thread");
   event_loop loop;
   detail::current_loop_scope scope(loop);
+  task<T> main_task = loop.create_task(std::move(main));
+  bool interrupted = false;
+  const bool handle_sigint = detail::sigint_is_default();
+  if (handle_sigint)
+    loop.add_signal_handler(SIGINT, [&] {
+      interrupted = true;
+      main_task.cancel("interrupted");
+    });
   std::optional<detail::value_or_monostate<T>> result;
   std::exception_ptr error;
   try {
     if constexpr (std::is_void_v<T>)
-      loop.run_until_complete(std::move(main));
+      loop.run_until_complete(main_task);
     else
-      result.emplace(loop.run_until_complete(std::move(main)));
+      result.emplace(loop.run_until_complete(main_task));
   } catch (...) {
     error = std::current_exception();
   }
+  if (handle_sigint)
+    loop.remove_signal_handler(SIGINT);
   detail::finish_run(loop);
+  if (interrupted && main_task.cancelled())
+    throw keyboard_interrupt();
   if (error)
     std::rethrow_exception(error);
   if constexpr (!std::is_void_v<T>)

@@ -187,21 +187,46 @@ inline std::vector<task_handle> all_tasks(event_loop& loop = get_running_loop())
 
 namespace detail {
 
+/// A task whose frame is destroyed before it ends, while its loop is open (a primitive it
+/// waited on was destroyed under it), ends cancelled rather than pending forever.
+ASYNCPP_DECL void frame_destroyed(task_state_base& state) noexcept;
+
 /// The co_spawn completion: stores the outcome in the state.
 template <class T>
 struct task_completion {
   state_ptr<task_state<T>> state;
+  task_completion(state_ptr<task_state<T>> s) noexcept : state(std::move(s)) {}
+  task_completion(task_completion&&) noexcept = default;
+  task_completion& operator=(task_completion&&) = delete;
+  ~task_completion()
+  {
+    if (state)
+      frame_destroyed(*state);
+  }
   void operator()(std::exception_ptr e, T v)
   {
+    auto s = std::move(state);
     if (!e)
-      state->set_value(std::move(v));
-    state->finish(e);
+      s->set_value(std::move(v));
+    s->finish(e);
   }
 };
 template <>
 struct task_completion<void> {
   state_ptr<task_state_base> state;
-  void operator()(std::exception_ptr e) { state->finish(e); }
+  task_completion(state_ptr<task_state_base> s) noexcept : state(std::move(s)) {}
+  task_completion(task_completion&&) noexcept = default;
+  task_completion& operator=(task_completion&&) = delete;
+  ~task_completion()
+  {
+    if (state)
+      frame_destroyed(*state);
+  }
+  void operator()(std::exception_ptr e)
+  {
+    auto s = std::move(state);
+    s->finish(e);
+  }
 };
 
 /// For a T that co_spawn cannot complete with (not default-constructible): a thin frame

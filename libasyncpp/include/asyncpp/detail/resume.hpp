@@ -44,17 +44,17 @@ resume_point resume_point_of(const Handler& h)
   return {};
 }
 
-/// Resumes the coroutine of an asyncpp wait with Python's cancellation rules. The wait
-/// throws cancelled_error if it took a cancellation itself (`consumed`), if Asio flagged
-/// the coroutine cancelled and the wait did not pass that cancellation on (`forwarded`:
-/// e.g. to the task it awaits) — the emit came while the wait sat in an operation that
-/// ignores cancellation, or after the wait had completed — or if cancel() of the waiting
-/// task was still in flight when the wait completed. Asio's sticky cancellation state is
+/// Python's cancellation rules for an asyncpp wait that has completed: true when the wait
+/// ends in cancelled_error, that is if it took a cancellation itself (`consumed`), if Asio
+/// flagged the coroutine cancelled and the wait did not pass that cancellation on
+/// (`forwarded`: e.g. to the task it awaits; the emit came while the wait sat in an
+/// operation that ignores cancellation, or after the wait had completed), or if cancel()
+/// of the waiting task was still in flight when the wait completed. Asio's sticky cancellation state is
 /// reset, so that the coroutine may go on awaiting after catching. Runs on the loop thread
 /// in a step of its own (never inside the cancellation handler being emitted, which the
 /// reset destroys).
 template <class Handler>
-void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarded = false)
+bool take_cancellation(Handler& h, task_state_base* task, bool consumed, bool forwarded = false) noexcept
 {
   if constexpr (requires { h.get_cancellation_state(); }) {
     if (h.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none) {
@@ -63,32 +63,44 @@ void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarde
     }
   }
   const bool raced = task && task->take_pending_cancel();
-  std::exception_ptr e;
-  if (consumed || raced)
-    e = std::make_exception_ptr(cancellation_of(task));
-  std::move(h)(e);
+  return consumed || raced;
 }
 
-/// Runs `complete(handler, task)` in a later step: posted to the loop and called inline
-/// with the task marked current, or posted through the handler's own executor
-/// (`fallback` for handlers without one, e.g. a plain callback). `task` is the one whose
-/// in-flight cancel() the wait takes (null for a borrowed or foreign coroutine).
+/// Resumes the waiting coroutine with those rules: cancelled_error or nothing.
+template <class Handler>
+void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarded = false)
+{
+  const bool cancelled = take_cancellation(h, task, consumed, forwarded);
+  std::move(h)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
+}
+
+/// Runs `step(task)` later, as a step of its own: posted to the loop and run with the
+/// coroutine's task marked current, or posted to `other` (the handler's own executor).
+/// `task` is the one whose in-flight cancel() the wait takes (null for a borrowed or
+/// foreign coroutine).
+template <class Step, class Executor>
+void post_step(const resume_point& rp, const Executor& other, Step step)
+{
+  if (rp.loop) {
+    boost::asio::post(*rp.loop, [step = std::move(step), task = rp.task, borrowed = rp.borrowed]() mutable {
+      current_task_scope scope(task);
+      step(borrowed ? nullptr : task);
+    });
+  } else {
+    boost::asio::post(other, [step = std::move(step)]() mutable { step(nullptr); });
+  }
+}
+
+/// Runs `complete(handler, task)` in a later step (see post_step); `fallback` is the
+/// executor for handlers without one of their own (e.g. a plain callback).
 template <class Handler, class Complete, class Fallback>
 void post_completion(Handler&& h, Complete complete, const Fallback& fallback)
 {
   const resume_point rp = resume_point_of(h);
-  if (rp.loop) {
-    boost::asio::post(*rp.loop, [h = std::forward<Handler>(h), complete = std::move(complete), task = rp.task,
-                                 borrowed = rp.borrowed]() mutable {
-      current_task_scope scope(task);
-      complete(h, borrowed ? nullptr : task);
-    });
-  } else {
-    auto ex = boost::asio::get_associated_executor(h, fallback);
-    boost::asio::post(ex, [h = std::forward<Handler>(h), complete = std::move(complete)]() mutable {
-      complete(h, nullptr);
-    });
-  }
+  const auto other = boost::asio::get_associated_executor(h, fallback);
+  post_step(rp, other, [h = std::forward<Handler>(h), complete = std::move(complete)](task_state_base* task) mutable {
+    complete(h, task);
+  });
 }
 
 /// post_completion for a wait whose outcome is only "resumed" or "cancelled".

@@ -41,6 +41,8 @@ public:
   /// Removes the waiter from its task without telling it anything.
   void unlink() noexcept;
   bool linked() const noexcept { return owner_ != nullptr; }
+  /// The task this waiter waits for while linked.
+  task_state_base* owner_state() const noexcept { return owner_; }
 
 protected:
   done_waiter() = default;
@@ -93,6 +95,9 @@ public:
   std::exception_ptr failure() noexcept;
   /// Marks the exception retrieved (it is being passed on or reported elsewhere).
   void mark_retrieved() noexcept { retrieved_ = true; }
+  /// True for a task that finished with an exception other than a cancellation (does
+  /// not mark it retrieved).
+  bool failed() const noexcept { return done_ && error_ && !cancelled_; }
   /// True for a finished task whose exception nobody retrieved.
   bool has_unretrieved_exception() const noexcept { return done_ && error_ && !cancelled_ && !retrieved_; }
 

@@ -1,0 +1,183 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_WAITER_LIST_HPP
+#define ASYNCPP_DETAIL_WAITER_LIST_HPP
+
+#include <asyncpp/detail/resume.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/system_executor.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+
+namespace asyncpp::detail {
+
+class waiter_list;
+
+/// A coroutine suspended in a synchronization primitive (event, lock, queue, ...).
+class list_waiter {
+public:
+  /// The primitive hands this waiter a wake-up (it is already unlinked).
+  virtual void wake() noexcept = 0;
+  /// The primitive goes away with the waiter still suspended: destroy its coroutine.
+  virtual void discard() noexcept = 0;
+  bool linked() const noexcept { return list_ != nullptr; }
+  inline void unlink() noexcept;
+
+protected:
+  list_waiter() = default;
+  list_waiter(const list_waiter&) = delete;
+  list_waiter& operator=(const list_waiter&) = delete;
+  ~list_waiter() = default;
+
+private:
+  friend class waiter_list;
+  list_waiter* prev_ = nullptr;
+  list_waiter* next_ = nullptr;
+  waiter_list* list_ = nullptr;
+};
+
+/// The FIFO of a primitive's waiters: intrusive, so waiting allocates only the wait itself.
+class waiter_list {
+public:
+  waiter_list() = default;
+  waiter_list(const waiter_list&) = delete;
+  waiter_list& operator=(const waiter_list&) = delete;
+  ~waiter_list() { discard_all(); }
+
+  bool empty() const noexcept { return head_ == nullptr; }
+  std::size_t size() const noexcept { return size_; }
+
+  void push_back(list_waiter& w) noexcept
+  {
+    w.list_ = this;
+    w.prev_ = tail_;
+    w.next_ = nullptr;
+    (tail_ ? tail_->next_ : head_) = &w;
+    tail_ = &w;
+    ++size_;
+  }
+  void remove(list_waiter& w) noexcept
+  {
+    (w.prev_ ? w.prev_->next_ : head_) = w.next_;
+    (w.next_ ? w.next_->prev_ : tail_) = w.prev_;
+    w.prev_ = w.next_ = nullptr;
+    w.list_ = nullptr;
+    --size_;
+  }
+  /// Wakes the longest waiting; false if nobody waits.
+  bool wake_one() noexcept
+  {
+    list_waiter* w = head_;
+    if (!w)
+      return false;
+    remove(*w);
+    w->wake();
+    return true;
+  }
+  void wake_all() noexcept
+  {
+    while (wake_one()) {
+    }
+  }
+  void discard_all() noexcept
+  {
+    while (list_waiter* w = head_) {
+      remove(*w);
+      w->discard();
+    }
+  }
+
+private:
+  list_waiter* head_ = nullptr;
+  list_waiter* tail_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+inline void list_waiter::unlink() noexcept
+{
+  if (list_)
+    list_->remove(*this);
+}
+
+/// One wait in a waiter_list. Cancelled while linked, it leaves the list and throws
+/// cancelled_error. Woken, it resumes in a step of its own; if a cancellation reaches it
+/// before that step (Python's "cancelled while being woken"), it throws cancelled_error
+/// and calls `abandon()`, which passes what it was handed (a lock, a unit, an item's
+/// wake-up, a notification) on to the next waiter: nothing is consumed by a waiter that
+/// does not go on.
+template <class Handler, class Abandon>
+class list_wait_op final : public list_waiter {
+public:
+  list_wait_op(Handler&& h, Abandon abandon) : handler_(std::move(h)), abandon_(std::move(abandon)) {}
+
+  void start(waiter_list& list)
+  {
+    list.push_back(*this);
+    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.template emplace<cancel_wait>(cancel_wait{this});
+  }
+  void wake() noexcept override { finish(false); }
+  void discard() noexcept override { delete this; }
+
+private:
+  struct cancel_wait {
+    list_wait_op* op;
+    void operator()(boost::asio::cancellation_type_t) const
+    {
+      if (op->linked()) { // else it was woken and is on its way: the step below decides
+        op->unlink();
+        op->finish(true);
+      }
+    }
+  };
+
+  // The op lives until its step has run (the slot handler may still point at it).
+  void finish(bool cancelled_while_waiting) noexcept
+  {
+    const resume_point rp = resume_point_of(handler_);
+    const auto other = boost::asio::get_associated_executor(handler_, boost::asio::system_executor());
+    post_step(rp, other, [self = std::unique_ptr<list_wait_op>(this), cancelled_while_waiting](task_state_base* task) {
+      self->complete(task, cancelled_while_waiting);
+    });
+  }
+
+  void complete(task_state_base* task, bool cancelled_while_waiting)
+  {
+    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.clear();
+    const bool cancelled = take_cancellation(handler_, task, cancelled_while_waiting);
+    if (cancelled && !cancelled_while_waiting)
+      abandon_();
+    std::move(handler_)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
+  }
+
+  Handler handler_;
+  Abandon abandon_;
+};
+
+struct initiate_list_wait {
+  template <class Handler, class Abandon>
+  void operator()(Handler&& h, waiter_list* list, Abandon abandon) const
+  {
+    auto* op = new list_wait_op<std::decay_t<Handler>, Abandon>(std::forward<Handler>(h), std::move(abandon));
+    op->start(*list);
+  }
+};
+
+/// Suspends the calling coroutine in `list` until woken (see list_wait_op).
+template <class Abandon>
+awaitable<void> wait_in(waiter_list& list, Abandon abandon)
+{
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+      initiate_list_wait{}, boost::asio::use_awaitable, &list, std::move(abandon));
+}
+
+} // namespace asyncpp::detail
+
+#endif

@@ -1,0 +1,90 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_TASK_GROUP_HPP
+#define ASYNCPP_TASK_GROUP_HPP
+
+#include <asyncpp/detail/waiter_list.hpp>
+#include <asyncpp/event_loop.hpp>
+#include <asyncpp/task.hpp>
+
+#include <deque>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace asyncpp {
+
+/// Python's ExceptionGroup as task_group raises it: every child's exception other than a
+/// cancellation, in the order they happened.
+class ASYNCPP_DECL exception_group : public std::exception {
+public:
+  explicit exception_group(std::vector<std::exception_ptr> exceptions);
+  const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+  const char* what() const noexcept override { return what_.c_str(); }
+
+private:
+  std::vector<std::exception_ptr> exceptions_;
+  std::string what_;
+};
+
+/// asyncio.TaskGroup: children fail together, and none outlives wait().
+class ASYNCPP_DECL task_group {
+public:
+  /// A group on the running loop.
+  task_group();
+  task_group(const task_group&) = delete;
+  task_group& operator=(const task_group&) = delete;
+  /// Cancels the children still running if wait() did not complete.
+  ~task_group();
+
+  /// A child task; std::runtime_error once wait() has completed.
+  template <class T>
+  task<T> create_task(awaitable<T> coro, std::string name = {})
+  {
+    check_open();
+    return adopt(loop_->create_task(std::move(coro), std::move(name)));
+  }
+  /// A child task from a callable returning an awaitable (kept alive as by event_loop).
+  template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value>>
+  auto create_task(F&& f, std::string name = {})
+  {
+    check_open();
+    return adopt(loop_->create_task(std::forward<F>(f), std::move(name)));
+  }
+
+  /// The `async with` exit: waits for every child. Throws exception_group when a child
+  /// failed (its siblings were cancelled), else cancelled_error when the waiter was
+  /// cancelled (which cancels every child, and is waited out too).
+  [[nodiscard]] awaitable<void> wait();
+
+private:
+  struct child_waiter final : detail::done_waiter {
+    child_waiter(task_group* g) : group(g) {}
+    task_group* group;
+    void on_done(detail::task_state_base& t) noexcept override { group->child_done(t); }
+    void discard() noexcept override {}
+  };
+
+  template <class T>
+  task<T> adopt(task<T> t)
+  {
+    ++running_;
+    children_.emplace_back(this);
+    t.state()->add_waiter(children_.back());
+    return t;
+  }
+  void check_open() const;
+  void child_done(detail::task_state_base& t) noexcept;
+  void cancel_children() noexcept;
+
+  event_loop* loop_;
+  std::deque<child_waiter> children_;
+  std::size_t running_ = 0;
+  std::vector<std::exception_ptr> errors_;
+  bool waited_ = false;
+  detail::waiter_list idle_;
+};
+
+} // namespace asyncpp
+
+#endif
