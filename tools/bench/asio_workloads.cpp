@@ -24,11 +24,6 @@ namespace bench::asio_side {
 
 namespace {
 
-double since(clock_type::time_point start)
-{
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
 asio::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
 {
   if (yield_once)
@@ -58,7 +53,7 @@ measurement spawn_gather(const params& p, bool yield_once, bool bind_slots)
       asio::co_spawn(ctx, child(i, yield_once), done);
   }
   ctx.run();
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   check(sum == p.n * (p.n - 1) / 2, "asio spawn_gather sum");
   return {seconds, p.n};
 }
@@ -78,7 +73,7 @@ measurement yield(const params& p)
       }
     }, asio::detached);
   ctx.run();
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   check(steps == p.n * p.per_task, "asio yield steps");
   return {seconds, steps};
 }
@@ -97,7 +92,7 @@ measurement timers(const params& p)
       ++fired;
     }, asio::detached);
   ctx.run();
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   check(fired == p.n, "asio timers fired");
   return {seconds, p.n};
 }
@@ -132,7 +127,7 @@ measurement executor(const params& p)
   const auto start = clock_type::now();
   asio::post(ctx, start_batch);
   ctx.run();
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   pool.join();
   check(completed == p.n && sum == p.n * (p.n - 1), "asio executor results");
   return {seconds, p.n};
@@ -154,7 +149,7 @@ measurement echo(const params& p)
   });
   const auto start = clock_type::now();
   ctx.run();
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   client.join();
   return {seconds, requests};
 }

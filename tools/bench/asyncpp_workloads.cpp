@@ -16,11 +16,6 @@ namespace bench::asyncpp_side {
 
 namespace {
 
-double since(clock_type::time_point start)
-{
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
 asyncpp::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
 {
   if (yield_once)
@@ -41,7 +36,7 @@ auto timed(Make make)
   asyncpp::event_loop loop;
   const auto start = clock_type::now();
   auto result = loop.run_until_complete(make(loop));
-  return std::make_pair(since(start), std::move(result));
+  return std::make_pair(seconds_since(start), std::move(result));
 }
 
 } // namespace
@@ -133,7 +128,7 @@ measurement echo(const params& p)
   });
   const auto start = clock_type::now();
   loop.run_forever();
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   client.join();
   return {seconds, requests};
 }

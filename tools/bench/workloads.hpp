@@ -51,6 +51,12 @@ measurement executor(const params& p);
 measurement echo(const params& p);
 } // namespace asio_side
 
+/// Seconds since `start` on the steady clock.
+inline double seconds_since(std::chrono::steady_clock::time_point start)
+{
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 /// Fails the run loudly when a workload computed the wrong thing.
 void check(bool ok, const std::string& what);
 

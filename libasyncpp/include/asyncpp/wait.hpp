@@ -142,15 +142,15 @@ private:
   };
   void finish(bool cancelled) noexcept
   {
-    const resume_point rp = resume_point_of(handler_);
-    const auto other = boost::asio::get_associated_executor(handler_, boost::asio::system_executor());
-    post_step(rp, other, [self = std::unique_ptr<shield_op>(this), cancelled](task_state_base* task) {
-      auto slot = boost::asio::get_associated_cancellation_slot(self->handler_);
-      if (slot.is_connected())
-        slot.clear();
-      resume_wait(self->handler_, task, cancelled);
+    post_owned_step(std::unique_ptr<shield_op>(this), [cancelled](shield_op& op, task_state_base* task) {
+      resume_wait(op.handler_, task, cancelled);
     });
   }
+
+public:
+  Handler& handler() noexcept { return handler_; }
+
+private:
   Handler handler_;
 };
 

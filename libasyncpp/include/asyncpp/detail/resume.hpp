@@ -6,11 +6,14 @@
 #include <asyncpp/detail/task_state.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -89,6 +92,22 @@ void post_step(const resume_point& rp, const Executor& other, Step step)
   } else {
     boost::asio::post(other, [step = std::move(step)]() mutable { step(nullptr); });
   }
+}
+
+/// post_step for a wait object that owns the waiter's handler and must outlive its
+/// cancellation slot handler: `self` is kept until `step(*self, task)` has run (or
+/// destroyed with the step if the loop closes first).
+template <class Op, class Step>
+void post_owned_step(std::unique_ptr<Op> self, Step step)
+{
+  const resume_point rp = resume_point_of(self->handler());
+  const auto other = boost::asio::get_associated_executor(self->handler(), boost::asio::system_executor());
+  post_step(rp, other, [self = std::move(self), step = std::move(step)](task_state_base* task) mutable {
+    auto slot = boost::asio::get_associated_cancellation_slot(self->handler());
+    if (slot.is_connected())
+      slot.clear();
+    step(*self, task);
+  });
 }
 
 /// Runs `complete(handler, task)` in a later step (see post_step); `fallback` is the

@@ -139,24 +139,18 @@ private:
   // The op lives until its step has run (the slot handler may still point at it).
   void finish(bool cancelled_while_waiting) noexcept
   {
-    const resume_point rp = resume_point_of(handler_);
-    const auto other = boost::asio::get_associated_executor(handler_, boost::asio::system_executor());
-    post_step(rp, other, [self = std::unique_ptr<list_wait_op>(this), cancelled_while_waiting](task_state_base* task) {
-      self->complete(task, cancelled_while_waiting);
+    post_owned_step(std::unique_ptr<list_wait_op>(this), [cancelled_while_waiting](list_wait_op& op, task_state_base* task) {
+      const bool cancelled = take_cancellation(op.handler_, task, cancelled_while_waiting);
+      if (cancelled && !cancelled_while_waiting)
+        op.abandon_();
+      std::move(op.handler_)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
     });
   }
 
-  void complete(task_state_base* task, bool cancelled_while_waiting)
-  {
-    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
-    if (slot.is_connected())
-      slot.clear();
-    const bool cancelled = take_cancellation(handler_, task, cancelled_while_waiting);
-    if (cancelled && !cancelled_while_waiting)
-      abandon_();
-    std::move(handler_)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
-  }
+public:
+  Handler& handler() noexcept { return handler_; }
 
+private:
   Handler handler_;
   Abandon abandon_;
 };
