@@ -13,7 +13,7 @@ mkdir -p "$out"
 step() { echo; echo "--- $1"; }
 
 step "CMake: install (static) and find_package"
-lib_only="-DASYNCPP_BUILD_TESTS=OFF -DASYNCPP_BUILD_EXAMPLES=OFF"
+lib_only="-DASYNCPP_BUILD_TESTS=OFF -DASYNCPP_BUILD_EXAMPLES=OFF -DASYNCPP_BUILD_TOOLS=OFF"
 cmake -S . -B "$out/build-static" -G Ninja -DCMAKE_BUILD_TYPE=Release $lib_only -DCMAKE_INSTALL_PREFIX="$out/static" >/dev/null
 cmake --build "$out/build-static" -j2
 cmake --install "$out/build-static" >/dev/null

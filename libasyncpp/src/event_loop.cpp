@@ -3,6 +3,7 @@
 // registry of unfinished tasks, the default executor and the exception handler.
 
 #include <asyncpp/event_loop.hpp>
+#include <asyncpp/run.hpp> // declares sigint_is_default and finish_run (exported)
 #include <asyncpp/task.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
