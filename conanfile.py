@@ -47,6 +47,7 @@ class LibasyncppConan(ConanFile):
         toolchain = CMakeToolchain(self)
         toolchain.cache_variables["ASYNCPP_BUILD_TESTS"] = False
         toolchain.cache_variables["ASYNCPP_BUILD_EXAMPLES"] = False
+        toolchain.cache_variables["ASYNCPP_BUILD_TOOLS"] = False
         toolchain.cache_variables["ASYNCPP_INSTALL"] = True
         toolchain.generate()
 

@@ -58,8 +58,9 @@ private:
       current_task_scope scope(rp_.task);
       resume_wait(handler_, rp_.cancel_target(), aborted);
     } else {
-      asio::dispatch(asio::get_associated_executor(handler_),
-                     [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted); });
+      // The executor first: the lambda below moves the handler (argument order is unspecified).
+      const auto ex = asio::get_associated_executor(handler_);
+      asio::dispatch(ex, [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted); });
     }
   }
 
