@@ -12,23 +12,25 @@ rm -rf "$out"
 mkdir -p "$out"
 step() { echo; echo "--- $1"; }
 
+# install_and_consume NAME [CMAKE OPTIONS...]: CMake install to $out/NAME, then a
+# find_package consumer built and run against it.
+install_and_consume() {
+  name=$1
+  shift
+  cmake -S . -B "$out/build-$name" -G Ninja -DCMAKE_BUILD_TYPE=Release -DASYNCPP_BUILD_TESTS=OFF \
+    -DASYNCPP_BUILD_EXAMPLES=OFF -DASYNCPP_BUILD_TOOLS=OFF -DCMAKE_INSTALL_PREFIX="$out/$name" "$@" >/dev/null
+  cmake --build "$out/build-$name" -j2
+  cmake --install "$out/build-$name" >/dev/null
+  cmake -S "$consumers/cmake_install" -B "$out/consumer-$name" -G Ninja -DCMAKE_PREFIX_PATH="$out/$name" >/dev/null
+  cmake --build "$out/consumer-$name"
+  "$out/consumer-$name/consumer"
+}
+
 step "CMake: install (static) and find_package"
-lib_only="-DASYNCPP_BUILD_TESTS=OFF -DASYNCPP_BUILD_EXAMPLES=OFF -DASYNCPP_BUILD_TOOLS=OFF"
-cmake -S . -B "$out/build-static" -G Ninja -DCMAKE_BUILD_TYPE=Release $lib_only -DCMAKE_INSTALL_PREFIX="$out/static" >/dev/null
-cmake --build "$out/build-static" -j2
-cmake --install "$out/build-static" >/dev/null
-cmake -S "$consumers/cmake_install" -B "$out/consumer-static" -G Ninja -DCMAKE_PREFIX_PATH="$out/static" >/dev/null
-cmake --build "$out/consumer-static"
-"$out/consumer-static/consumer"
+install_and_consume static
 
 step "CMake: install (shared, BUILD_SHARED_LIBS=ON) and find_package"
-cmake -S . -B "$out/build-shared" -G Ninja -DCMAKE_BUILD_TYPE=Release $lib_only -DBUILD_SHARED_LIBS=ON \
-  -DCMAKE_INSTALL_PREFIX="$out/shared" >/dev/null
-cmake --build "$out/build-shared" -j2
-cmake --install "$out/build-shared" >/dev/null
-cmake -S "$consumers/cmake_install" -B "$out/consumer-shared" -G Ninja -DCMAKE_PREFIX_PATH="$out/shared" >/dev/null
-cmake --build "$out/consumer-shared"
-"$out/consumer-shared/consumer"
+install_and_consume shared -DBUILD_SHARED_LIBS=ON
 
 step "CMake: add_subdirectory"
 cmake -S "$consumers/cmake_subdir" -B "$out/consumer-subdir" -G Ninja >/dev/null
