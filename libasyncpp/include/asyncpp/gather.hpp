@@ -226,10 +226,10 @@ public:
   std::exception_ptr failure() const noexcept { return task_.state()->failure(); }
   value_type take()
   {
-    if constexpr (Owned || !std::is_copy_constructible_v<value_type>)
-      return task_.state()->take();
+    if constexpr (Owned)
+      return task_.state()->take(); // gather made the task: nobody else reads it
     else
-      return task_.state()->get();
+      return task_.state()->read();
   }
 
   // failure() marks the exception retrieved: gather passes it on or returns it.

@@ -11,7 +11,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <functional>
@@ -123,11 +122,9 @@ public:
         detail::resume_awaiter{});
     co_await std::move(done);
     if constexpr (std::is_void_v<T>)
-      state->rethrow_if_failed();
-    else if constexpr (std::is_copy_constructible_v<T>)
-      co_return state->get();
+      state->read();
     else
-      co_return state->take();
+      co_return state->read();
   }
 
   /// The Asio asynchronous-operation form: signature void(std::exception_ptr, T)

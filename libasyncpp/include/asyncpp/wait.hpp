@@ -53,17 +53,14 @@ task<T> as_task(task<T> t)
   return t;
 }
 
-/// The value of a finished task for whoever awaited it: a copy, or moved out if T cannot
-/// be copied.
+/// The value of a finished task for whoever awaited it (see task_state::read).
 template <class T>
 T finished_value(const task<T>& t)
 {
   if constexpr (std::is_void_v<T>)
-    t.state()->rethrow_if_failed();
-  else if constexpr (std::is_copy_constructible_v<T>)
-    return t.state()->get();
+    t.state()->read();
   else
-    return t.state()->take();
+    return t.state()->read();
 }
 
 /// Resumes a task wait and records whether a cancellation of the waiter went on to the task.

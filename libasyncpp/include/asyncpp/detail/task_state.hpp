@@ -190,6 +190,15 @@ public:
     rethrow_if_failed();
     return std::move(*value_);
   }
+  /// What an awaiter of the task receives: a copy, or the value moved out when it cannot
+  /// be copied (the awaiter is then its only reader).
+  value_type read()
+  {
+    if constexpr (std::is_copy_constructible_v<value_type>)
+      return get();
+    else
+      return take();
+  }
 
 private:
   std::optional<value_type> value_;
