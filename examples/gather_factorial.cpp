@@ -1,9 +1,12 @@
-// gather(): three factorials computed concurrently; prints [2, 6, 24].
+// The seed's third program: gather() runs three factorials concurrently and returns their
+// results in argument order; prints [2, 6, 24].
 #include <asyncpp/asyncpp.hpp>
 
 #include <iostream>
 
 using namespace std::chrono_literals;
+
+namespace seed { // Python's main(); C++ keeps the global name main for the entry point
 
 asyncpp::awaitable<long> factorial(int n)
 {
@@ -15,14 +18,16 @@ asyncpp::awaitable<long> factorial(int n)
   co_return f;
 }
 
-asyncpp::awaitable<void> main_coro()
+asyncpp::awaitable<void> main()
 {
   auto [a, b, c] = co_await asyncpp::gather(factorial(2), factorial(3), factorial(4));
   std::cout << "[" << a << ", " << b << ", " << c << "]" << std::endl;
 }
 
+} // namespace seed
+
 int main()
 {
-  asyncpp::run(main_coro());
+  asyncpp::run(seed::main());
   return 0;
 }

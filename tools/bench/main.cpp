@@ -2,6 +2,7 @@
 // interleaved in child processes (so each side's peak RSS is its own), medians reported
 // as the ratio asyncpp/Asio of time per operation (lower is better).
 
+#include "../common/cli.hpp"
 #include "workloads.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -293,15 +294,15 @@ int main(int argc, char** argv)
   all.add(visible).add(hidden);
   try {
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    po::store(cli::parse(std::vector<std::string>(argv + 1, argv + argc), all), vm);
     po::notify(vm);
     if (vm.count("help")) {
       std::cout << visible << "\nWorkloads: spawn_gather, spawn_yield_gather, yield, timers, executor, echo.\n"
                 << "The ratio is asyncpp's time per operation over Asio's (for echo: Asio's req/s over asyncpp's).\n";
       return 0;
     }
-    if (rounds < 1)
-      throw po::error("--rounds must be at least 1");
+    if (rounds < 1 || rounds > 1000)
+      throw po::error("--rounds must be between 1 and 1000");
     if (!(o.scale > 0) || o.scale > 100)
       throw po::error("--scale must be in (0, 100]");
     if (!(o.echo_seconds > 0) || o.echo_seconds > 600)

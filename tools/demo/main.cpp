@@ -1,6 +1,7 @@
 // asyncpp-demo: the seed's four programs (the examples themselves, linked in) and a TCP
 // echo pair written with raw Boost.Asio sockets inside asyncpp tasks.
 
+#include "../common/cli.hpp"
 #include "../common/echo.hpp"
 
 #include <asyncpp/asyncpp.hpp>
@@ -37,7 +38,7 @@ bool parse(const std::string& command, const std::vector<std::string>& args, po:
            po::variables_map& vm)
 {
   desc.add_options()("help,h", "show this help");
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::store(cli::parse(args, desc), vm);
   if (vm.count("help")) {
     std::cout << "usage: asyncpp-demo " << command << " [options]\n" << desc;
     return false;
@@ -83,7 +84,7 @@ asyncpp::awaitable<bool> run_interruptible(asyncpp::awaitable<void> work)
 int echo_server(const std::vector<std::string>& args)
 {
   std::string host = "127.0.0.1";
-  unsigned short port = 0;
+  int port = 0;
   double seconds = 0;
   po::options_description desc("Options");
   desc.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
@@ -96,13 +97,15 @@ int echo_server(const std::vector<std::string>& args)
   const auto address = asio::ip::make_address(host, ec);
   if (ec)
     throw po::error("--host: '" + host + "' is not an IP address");
-  if (seconds < 0 || seconds > 86400)
+  if (port < 0 || port > 65535)
+    throw po::error("--port must be between 0 and 65535");
+  if (!(seconds >= 0 && seconds <= 86400)) // also refuses nan
     throw po::error("--seconds must be between 0 and 86400");
 
   std::size_t served = 0;
   const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
     auto& loop = asyncpp::get_running_loop();
-    tcp::acceptor acceptor(loop.context(), {address, port});
+    tcp::acceptor acceptor(loop.context(), {address, static_cast<unsigned short>(port)});
     std::cout << "listening on " << host << ":" << acceptor.local_endpoint().port() << std::endl;
     auto serve = [&]() -> asyncpp::awaitable<void> {
       auto listener = loop.create_task(echo::listen(acceptor, [&](tcp::socket s) {
@@ -139,8 +142,8 @@ asyncpp::awaitable<void> client_connection(tcp::endpoint server, std::size_t siz
 int echo_client(const std::vector<std::string>& args)
 {
   std::string host = "127.0.0.1";
-  unsigned short port = 0;
-  std::size_t connections = 10, size = 1024;
+  int port = 0;
+  long long connections = 10, size = 1024;
   double seconds = 3;
   po::options_description desc("Options");
   desc.add_options()("host", po::value(&host)->default_value(host), "server address (loopback only)")(
@@ -156,7 +159,7 @@ int echo_client(const std::vector<std::string>& args)
   // A load generator: it only ever talks to this machine.
   if (ec || !address.is_loopback())
     throw po::error("--host must be a loopback address (127.0.0.0/8 or ::1), not '" + host + "'");
-  if (port == 0)
+  if (port < 1 || port > 65535)
     throw po::error("--port must be between 1 and 65535");
   if (connections < 1 || connections > 1000)
     throw po::error("--connections must be between 1 and 1000");
@@ -165,14 +168,15 @@ int echo_client(const std::vector<std::string>& args)
   if (size < 1 || size > 1048576)
     throw po::error("--size must be between 1 and 1048576");
 
-  std::vector<std::vector<double>> latencies(connections);
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
   const auto start = clock_type::now();
   const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
     const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                                   std::chrono::duration<double>(seconds));
     std::vector<asyncpp::awaitable<void>> clients;
     for (auto& l : latencies)
-      clients.push_back(client_connection({address, port}, size, deadline, l));
+      clients.push_back(client_connection({address, static_cast<unsigned short>(port)},
+                                          static_cast<std::size_t>(size), deadline, l));
     co_return co_await run_interruptible([](std::vector<asyncpp::awaitable<void>> all) -> asyncpp::awaitable<void> {
       co_await asyncpp::gather(std::move(all));
     }(std::move(clients)));
@@ -199,13 +203,13 @@ struct command {
 const std::vector<command>& commands()
 {
   static const std::vector<command> all = {
-      {"hello", "asyncio.run + sleep: prints Hello!, then Goodbye! a second later",
+      {"hello", "asyncio.run + sleep: <ctime> Hello!, then <ctime> Goodbye! a second later",
        [](auto& a) { return seed_program("hello", a, asyncpp_example_hello_goodbye); }},
-      {"low-level", "get_event_loop, create_task, run_until_complete, close: prints hello world",
+      {"low-level", "the same main() through get_event_loop, create_task, run_until_complete, close",
        [](auto& a) { return seed_program("low-level", a, asyncpp_example_low_level_loop); }},
-      {"gather", "gather of factorial(2), (3), (4): prints [2, 6, 24]",
+      {"gather", "gather of factorial(2), (3), (4), run concurrently: prints [2, 6, 24]",
        [](auto& a) { return seed_program("gather", a, asyncpp_example_gather_factorial); }},
-      {"executor", "run_in_executor: a blocking function on the default thread pool",
+      {"executor", "run_in_executor: Hello!, a blocking function's line 0.5 s later, Goodbye! 1 s after",
        [](auto& a) { return seed_program("executor", a, asyncpp_example_run_in_executor); }},
       {"echo-server", "TCP echo server: raw Asio sockets in asyncpp tasks (--host, --port, --seconds)", echo_server},
       {"echo-client", "TCP echo load on loopback (--port, --connections, --seconds, --size): req/s, latency",

@@ -36,12 +36,29 @@ expect 2 1 "$demo" echo-client --port 7 --seconds -1
 expect 2 1 "$demo" echo-client --port 7 --size 0
 expect 2 1 "$demo" echo-client --port notaport
 expect 2 1 "$demo" echo-server --host not-an-address
+expect 2 1 "$demo" echo-server --port -1
+expect 2 1 "$demo" echo-server --port 65536
+expect 2 1 "$demo" echo-server --seconds nan
+expect 2 1 "$demo" echo-server --seconds -1
+expect 2 1 "$demo" echo-client --port -1
+expect 2 1 "$demo" echo-client --port 7 --connections -1
+expect 2 1 "$demo" echo-client --port 7 --size -1
+expect 2 1 "$demo" echo-client --port 7 --seconds nan
+for command in hello low-level gather executor echo-server; do
+  expect 2 1 "$demo" $command extra-arg
+done
+expect 2 1 "$demo" echo-client --port 7 extra-arg
 expect 0 0 "$bench" --help
 expect 2 1 "$bench" --rounds 0
 expect 2 1 "$bench" --workloads spawn_gather,nope
 expect 2 1 "$bench" --scale -1
 expect 2 1 "$bench" --echo-seconds 0
 expect 2 1 "$bench" --no-such-option
+expect 2 1 "$bench" --rounds -1
+expect 2 1 "$bench" --rounds 1001
+expect 2 1 "$bench" --scale nan
+expect 2 1 "$bench" --echo-seconds nan
+expect 2 1 "$bench" extra-arg
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
