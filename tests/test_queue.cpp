@@ -64,6 +64,19 @@ ASYNCPP_TEST_CASE(a_getter_cancelled_while_being_woken_leaves_the_item)
   BOOST_TEST(co_await second.wait() == 7); // the item was neither lost nor taken twice
 }
 
+ASYNCPP_TEST_CASE(the_queue_may_go_while_a_woken_getter_is_cancelled)
+{
+  auto& loop = asyncpp::get_running_loop();
+  auto q = std::make_unique<asyncpp::queue<int>>();
+  auto getter = loop.create_task([&]() -> awaitable<int> { co_return co_await q->get(); });
+  co_await yield();
+  q->put_nowait(7); // wakes the getter...
+  getter.cancel();  // ...which is cancelled before it resumes...
+  q.reset();        // ...and the queue goes first: the getter must not pass its wake-up back
+  auto outcome = co_await asyncpp::gather(asyncpp::return_exceptions, getter);
+  BOOST_TEST(asyncpp::is_cancellation(std::get<0>(outcome).exception()));
+}
+
 ASYNCPP_TEST_CASE(cancelling_a_put_on_a_full_queue)
 {
   auto& loop = asyncpp::get_running_loop();

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <memory>
 #include <thread>
 
 #include <sys/wait.h>
@@ -26,6 +27,22 @@ BOOST_AUTO_TEST_CASE(returns_the_result_or_rethrows)
                       throw std::runtime_error("main failed");
                     }()),
                     std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(returns_a_move_only_result)
+{
+  auto p = asyncpp::run([]() -> awaitable<std::unique_ptr<int>> {
+    co_await yield();
+    co_return std::make_unique<int>(5);
+  }());
+  BOOST_TEST(*p == 5);
+  asyncpp::event_loop loop;
+  auto t = loop.create_task([]() -> awaitable<std::unique_ptr<int>> { co_return std::make_unique<int>(6); });
+  BOOST_TEST(*loop.run_until_complete(t) == 6);
+  BOOST_CHECK_THROW(loop.run_until_complete(t), asyncpp::invalid_state_error); // taken once
+  BOOST_TEST(*loop.run_until_complete([]() -> awaitable<std::unique_ptr<int>> {
+    co_return std::make_unique<int>(7);
+  }()) == 7);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_to_nest)

@@ -203,6 +203,45 @@ ASYNCPP_TEST_CASE(destroying_a_primitive_under_its_waiters_ends_them_cancelled)
 
 // A seeded storm: many tasks take a semaphore with random cancellations; whatever the
 // interleaving, the units are conserved and nobody hangs.
+namespace {
+/// A task waits in `wait()`, the primitive hands it what it waits for (`hand_over()`), the
+/// task is cancelled and the primitive destroyed before the task resumes: the task must
+/// end cancelled without handing anything back to the destroyed primitive.
+template <class Primitive, class Wait, class HandOver>
+awaitable<void> primitive_goes_after_a_woken_waiter_was_cancelled(std::unique_ptr<Primitive> p, Wait wait,
+                                                                   HandOver hand_over)
+{
+  auto& loop = asyncpp::get_running_loop();
+  auto waiter = loop.create_task([&]() -> awaitable<void> { co_await wait(*p); });
+  co_await yield(); // suspended in the primitive
+  hand_over(*p);    // woken: on its way, not resumed yet
+  waiter.cancel();
+  p.reset();
+  auto outcome = co_await asyncpp::gather(asyncpp::return_exceptions, waiter);
+  BOOST_TEST(asyncpp::is_cancellation(std::get<0>(outcome).exception()));
+}
+} // namespace
+
+ASYNCPP_TEST_CASE(a_primitive_may_go_while_a_woken_waiter_is_cancelled)
+{
+  auto held_lock = std::make_unique<asyncpp::lock>();
+  co_await held_lock->acquire();
+  co_await primitive_goes_after_a_woken_waiter_was_cancelled(
+      std::move(held_lock), [](asyncpp::lock& l) { return l.acquire(); }, [](asyncpp::lock& l) { l.release(); });
+  co_await primitive_goes_after_a_woken_waiter_was_cancelled(
+      std::make_unique<asyncpp::semaphore>(0), [](asyncpp::semaphore& s) { return s.acquire(); },
+      [](asyncpp::semaphore& s) { s.release(); });
+  auto held_condition = std::make_unique<asyncpp::condition>();
+  co_await held_condition->acquire();
+  co_await primitive_goes_after_a_woken_waiter_was_cancelled(
+      std::move(held_condition),
+      [](asyncpp::condition& c) -> awaitable<void> {
+        co_await c.acquire(); // handed over by the release below
+        c.release();
+      },
+      [](asyncpp::condition& c) { c.release(); });
+}
+
 ASYNCPP_TEST_CASE(semaphore_storm_conserves_units)
 {
   auto& loop = asyncpp::get_running_loop();

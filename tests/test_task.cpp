@@ -96,6 +96,8 @@ ASYNCPP_TEST_CASE(move_only_and_non_default_constructible_results)
   auto p = loop.create_task([]() -> awaitable<std::unique_ptr<int>> { co_return std::make_unique<int>(7); });
   auto v = co_await p.wait();
   BOOST_TEST(*v == 7);
+  // The value was moved out: a second read throws instead of handing out an empty pointer.
+  BOOST_CHECK_THROW(co_await p.wait(), asyncpp::invalid_state_error);
   auto n = loop.create_task([]() -> awaitable<no_default> { co_return no_default(3); });
   BOOST_TEST((co_await n.wait()).value == 3);
   BOOST_TEST(n.result().value == 3);

@@ -204,25 +204,20 @@ void event_loop::check_can_run(const char* what) const
 void event_loop::register_task(detail::task_state_base& t) noexcept
 {
   t.add_ref();
-  t.registry_prev_ = tasks_tail_;
-  t.registry_next_ = nullptr;
-  (tasks_tail_ ? tasks_tail_->registry_next_ : tasks_head_) = &t;
-  tasks_tail_ = &t;
+  tasks_.push_back(t);
 }
 
 void event_loop::unregister_task(detail::task_state_base& t) noexcept
 {
-  (t.registry_prev_ ? t.registry_prev_->registry_next_ : tasks_head_) = t.registry_next_;
-  (t.registry_next_ ? t.registry_next_->registry_prev_ : tasks_tail_) = t.registry_prev_;
-  t.registry_prev_ = t.registry_next_ = nullptr;
+  tasks_.remove(t);
   t.release();
 }
 
 std::vector<detail::state_ptr<detail::task_state_base>> event_loop::unfinished_tasks() const
 {
   std::vector<detail::state_ptr<detail::task_state_base>> out;
-  for (auto* t = tasks_head_; t; t = t->registry_next_)
-    out.emplace_back(t);
+  out.reserve(tasks_.size());
+  tasks_.for_each([&](detail::task_state_base& t) { out.emplace_back(&t); });
   return out;
 }
 
@@ -315,7 +310,7 @@ void event_loop::close()
   // which the registry keeps alive), then everything queued in an owned io_context. The
   // registry's references go last, so no state dies while its waiters are being dropped.
   std::vector<detail::state_ptr<detail::task_state_base>> pending;
-  while (auto* t = tasks_head_) {
+  while (auto* t = tasks_.front()) {
     pending.emplace_back(t);
     unregister_task(*t);
   }

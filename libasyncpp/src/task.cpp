@@ -61,12 +61,6 @@ void throw_empty_handle()
   throw invalid_state_error("asyncpp: use of an empty task handle");
 }
 
-void done_waiter::unlink() noexcept
-{
-  if (owner_)
-    owner_->unlink_waiter(*this);
-}
-
 task_state_base::task_state_base(event_loop& loop)
     : loop_(&loop), loop_id_(loop.id()), ctx_(&loop.context()), number_(next_task_number())
 {
@@ -150,21 +144,7 @@ void task_state_base::add_waiter(done_waiter& w) noexcept
     return;
   }
   w.owner_ = this;
-  w.prev_ = waiters_tail_;
-  w.next_ = nullptr;
-  if (waiters_tail_)
-    waiters_tail_->next_ = &w;
-  else
-    waiters_head_ = &w;
-  waiters_tail_ = &w;
-}
-
-void task_state_base::unlink_waiter(done_waiter& w) noexcept
-{
-  (w.prev_ ? w.prev_->next_ : waiters_head_) = w.next_;
-  (w.next_ ? w.next_->prev_ : waiters_tail_) = w.prev_;
-  w.prev_ = w.next_ = nullptr;
-  w.owner_ = nullptr;
+  waiters_.push_back(w);
 }
 
 void task_state_base::add_done_callback(std::function<void()> cb)
@@ -211,8 +191,8 @@ void task_state_base::finish(std::exception_ptr e) noexcept
     loop_->unregister_task(*this);
   // Waiters first, in the order they came (each only posts its resumption), then the
   // callbacks: an exception a waiter takes is retrieved before it could be reported.
-  while (done_waiter* w = waiters_head_) {
-    unlink_waiter(*w);
+  while (done_waiter* w = waiters_.front()) {
+    w->unlink();
     w->on_done(*this);
   }
   if (!callbacks_.empty() && loop_ && !loop_->is_closed()) {
@@ -237,8 +217,8 @@ void task_state_base::detach_from_loop() noexcept
   loop_ = nullptr;
   auto callbacks = std::move(callbacks_);
   callbacks.clear();
-  while (done_waiter* w = waiters_head_) {
-    unlink_waiter(*w);
+  while (done_waiter* w = waiters_.front()) {
+    w->unlink();
     w->discard();
   }
 }

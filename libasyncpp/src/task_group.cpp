@@ -19,8 +19,8 @@ task_group::~task_group()
   if (!waited_)
     cancel_children();
   // Children may outlive the group: they must no longer report to it.
-  for (auto& c : children_)
-    c.unlink();
+  while (child_waiter* w = running_children_.front())
+    forget(*w);
 }
 
 void task_group::check_open() const
@@ -31,13 +31,19 @@ void task_group::check_open() const
 
 void task_group::cancel_children() noexcept
 {
-  for (auto& c : children_)
-    if (c.linked()) // still running
-      c.owner_state()->cancel({});
+  running_children_.for_each([](child_waiter& w) { w.owner_state()->cancel({}); });
 }
 
-void task_group::child_done(detail::task_state_base& t) noexcept
+void task_group::forget(child_waiter& w) noexcept
 {
+  w.detail::done_waiter::unlink();
+  running_children_.remove(w);
+  delete &w;
+}
+
+void task_group::child_done(child_waiter& w, detail::task_state_base& t) noexcept
+{
+  forget(w);
   --running_;
   if (t.failed()) {
     errors_.push_back(t.failure()); // retrieved: the group raises it

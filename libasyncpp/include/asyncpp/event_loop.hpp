@@ -202,8 +202,7 @@ private:
   detail::executor_jobs jobs_;
   std::vector<std::shared_ptr<detail::executor_submission>> job_batch_;
   bool job_flush_posted_ = false;
-  detail::task_state_base* tasks_head_ = nullptr;
-  detail::task_state_base* tasks_tail_ = nullptr;
+  detail::intrusive_list<detail::task_state_base, detail::registry_tag> tasks_;
 };
 
 /// The running loop; else this thread's current loop, creating and setting one if there is

@@ -294,7 +294,11 @@ template <class T>
 T event_loop::run_until_complete(task<T> t)
 {
   run_until_done(*detail::checked_state(t.state()));
-  return t.result();
+  if constexpr (std::is_void_v<T>)
+    t.result();
+  else
+    return t.state()->read(); // a move-only result is moved out
+
 }
 
 template <class T>

@@ -2,11 +2,12 @@
 #ifndef ASYNCPP_TASK_GROUP_HPP
 #define ASYNCPP_TASK_GROUP_HPP
 
+#include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/waiter_list.hpp>
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 
-#include <deque>
+#include <memory>
 #include <exception>
 #include <string>
 #include <utility>
@@ -42,14 +43,16 @@ public:
   task<T> create_task(awaitable<T> coro, std::string name = {})
   {
     check_open();
-    return adopt(loop_->create_task(std::move(coro), std::move(name)));
+    auto waiter = std::make_unique<child_waiter>(this); // before the task exists: nothing to undo
+    return adopt(std::move(waiter), loop_->create_task(std::move(coro), std::move(name)));
   }
   /// A child task from a callable returning an awaitable (kept alive as by event_loop).
   template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value>>
   auto create_task(F&& f, std::string name = {})
   {
     check_open();
-    return adopt(loop_->create_task(std::forward<F>(f), std::move(name)));
+    auto waiter = std::make_unique<child_waiter>(this);
+    return adopt(std::move(waiter), loop_->create_task(std::forward<F>(f), std::move(name)));
   }
 
   /// The `async with` exit: waits for every child. Throws exception_group when a child
@@ -58,27 +61,31 @@ public:
   [[nodiscard]] awaitable<void> wait();
 
 private:
-  struct child_waiter final : detail::done_waiter {
-    child_waiter(task_group* g) : group(g) {}
+  struct child_tag {};
+  /// Waits for one running child; linked into the child's state and into the group, and
+  /// deleted when the child finishes, so a long-lived group holds only running children.
+  struct child_waiter final : detail::done_waiter, detail::list_hook<child_tag> {
+    explicit child_waiter(task_group* g) : group(g) {}
     task_group* group;
-    void on_done(detail::task_state_base& t) noexcept override { group->child_done(t); }
-    void discard() noexcept override {}
+    void on_done(detail::task_state_base& t) noexcept override { group->child_done(*this, t); }
+    void discard() noexcept override { group->forget(*this); }
   };
 
   template <class T>
-  task<T> adopt(task<T> t)
+  task<T> adopt(std::unique_ptr<child_waiter> waiter, task<T> t)
   {
     ++running_;
-    children_.emplace_back(this);
-    t.state()->add_waiter(children_.back());
+    running_children_.push_back(*waiter);
+    t.state()->add_waiter(*waiter.release());
     return t;
   }
   void check_open() const;
-  void child_done(detail::task_state_base& t) noexcept;
+  void child_done(child_waiter& w, detail::task_state_base& t) noexcept;
+  void forget(child_waiter& w) noexcept;
   void cancel_children() noexcept;
 
   event_loop* loop_;
-  std::deque<child_waiter> children_;
+  detail::intrusive_list<child_waiter, child_tag> running_children_;
   std::size_t running_ = 0;
   std::vector<std::exception_ptr> errors_;
   bool waited_ = false;

@@ -3,6 +3,7 @@
 #define ASYNCPP_DETAIL_TASK_STATE_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -34,34 +35,36 @@ using value_or_monostate = std::conditional_t<std::is_void_v<T>, std::monostate,
 /// Waiters are linked into the task's state (no allocation of their own) and are told
 /// exactly once: on_done() when the task finishes, or discard() when the loop closes
 /// while the task is still pending (the waiter must then destroy what it suspended).
-class ASYNCPP_DECL done_waiter {
+class ASYNCPP_DECL done_waiter : public list_hook<> {
 public:
   virtual void on_done(task_state_base& task) noexcept = 0;
   virtual void discard() noexcept = 0;
   /// Removes the waiter from its task without telling it anything.
-  void unlink() noexcept;
-  bool linked() const noexcept { return owner_ != nullptr; }
+  void unlink() noexcept
+  {
+    list_hook::unlink();
+    owner_ = nullptr;
+  }
   /// The task this waiter waits for while linked.
   task_state_base* owner_state() const noexcept { return owner_; }
 
 protected:
   done_waiter() = default;
-  done_waiter(const done_waiter&) = delete;
-  done_waiter& operator=(const done_waiter&) = delete;
   ~done_waiter() = default;
 
 private:
   friend class task_state_base;
-  done_waiter* prev_ = nullptr;
-  done_waiter* next_ = nullptr;
   task_state_base* owner_ = nullptr;
 };
+
+/// The tag of the hook that links a task into its loop's registry of unfinished tasks.
+struct registry_tag {};
 
 /// The part of a task's shared state that does not depend on T: outcome, cancellation,
 /// waiters, callbacks, name, and the links of the loop's registry of unfinished tasks.
 /// Reference counts are plain integers: a task belongs to one loop and is only touched on
 /// that loop's thread (as in Python), so atomics would be paid for nothing.
-class ASYNCPP_DECL task_state_base {
+class ASYNCPP_DECL task_state_base : public list_hook<registry_tag> {
 public:
   explicit task_state_base(event_loop& loop);
   task_state_base(const task_state_base&) = delete;
@@ -140,7 +143,6 @@ private:
   friend class done_waiter;
   void report_unretrieved() noexcept;
   void post_emit();
-  void unlink_waiter(done_waiter& w) noexcept;
 
   std::size_t refs_ = 0;
   std::size_t handles_ = 0;
@@ -153,8 +155,7 @@ private:
   std::exception_ptr error_;
   boost::asio::cancellation_signal signal_;
   std::vector<std::function<void()>> callbacks_;
-  done_waiter* waiters_head_ = nullptr;
-  done_waiter* waiters_tail_ = nullptr;
+  intrusive_list<done_waiter> waiters_;
   bool done_ = false;
   bool started_ = false;
   bool cancelled_ = false;
@@ -163,11 +164,6 @@ private:
   bool emit_posted_ = false;
   bool retrieved_ = false;
   bool reported_ = false;
-
-public:
-  // Links of the owning loop's intrusive list of unfinished tasks.
-  task_state_base* registry_prev_ = nullptr;
-  task_state_base* registry_next_ = nullptr;
 };
 
 /// The full shared state of a task<T>: the base plus the value.
@@ -182,16 +178,20 @@ public:
   value_type get()
   {
     rethrow_if_failed();
+    check_not_taken();
     return *value_;
   }
-  /// The value moved out: for run_until_complete and gather, which own the only reader.
+  /// The value moved out, once: for the only reader (run_until_complete of an awaitable)
+  /// and for move-only results, whose later reads throw instead of seeing a moved-from value.
   value_type take()
   {
     rethrow_if_failed();
+    check_not_taken();
+    taken_ = true;
     return std::move(*value_);
   }
   /// What an awaiter of the task receives: a copy, or the value moved out when it cannot
-  /// be copied (the awaiter is then its only reader).
+  /// be copied (then only the first read gets it; later ones throw invalid_state_error).
   value_type read()
   {
     if constexpr (std::is_copy_constructible_v<value_type>)
@@ -201,7 +201,14 @@ public:
   }
 
 private:
+  void check_not_taken() const
+  {
+    if (taken_)
+      throw invalid_state_error("asyncpp: the task's result was already taken (a move-only result is read once)");
+  }
+
   std::optional<value_type> value_;
+  bool taken_ = false;
 };
 
 /// How a counted_ptr holds a state: as a plain reference (the library's own holders) or

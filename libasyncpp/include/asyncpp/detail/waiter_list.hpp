@@ -2,6 +2,7 @@
 #ifndef ASYNCPP_DETAIL_WAITER_LIST_HPP
 #define ASYNCPP_DETAIL_WAITER_LIST_HPP
 
+#include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/resume.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -15,66 +16,45 @@
 
 namespace asyncpp::detail {
 
-class waiter_list;
-
 /// A coroutine suspended in a synchronization primitive (event, lock, queue, ...).
-class list_waiter {
+class list_waiter : public list_hook<> {
 public:
-  /// The primitive hands this waiter a wake-up (it is already unlinked).
+  /// The primitive hands this waiter a wake-up (it has moved to the list's handed-over part).
   virtual void wake() noexcept = 0;
   /// The primitive goes away with the waiter still suspended: destroy its coroutine.
   virtual void discard() noexcept = 0;
-  bool linked() const noexcept { return list_ != nullptr; }
-  inline void unlink() noexcept;
 
 protected:
   list_waiter() = default;
-  list_waiter(const list_waiter&) = delete;
-  list_waiter& operator=(const list_waiter&) = delete;
-  ~list_waiter() = default;
-
-private:
-  friend class waiter_list;
-  list_waiter* prev_ = nullptr;
-  list_waiter* next_ = nullptr;
-  waiter_list* list_ = nullptr;
+  ~list_waiter() { unlink(); }
 };
 
 /// The FIFO of a primitive's waiters: intrusive, so waiting allocates only the wait itself.
+/// A woken waiter stays known to the list until it has resumed: if the primitive goes
+/// first, the waiter finds itself unlinked and does not hand back what it was given.
 class waiter_list {
 public:
   waiter_list() = default;
   waiter_list(const waiter_list&) = delete;
   waiter_list& operator=(const waiter_list&) = delete;
-  ~waiter_list() { discard_all(); }
-
-  bool empty() const noexcept { return head_ == nullptr; }
-  std::size_t size() const noexcept { return size_; }
-
-  void push_back(list_waiter& w) noexcept
+  ~waiter_list()
   {
-    w.list_ = this;
-    w.prev_ = tail_;
-    w.next_ = nullptr;
-    (tail_ ? tail_->next_ : head_) = &w;
-    tail_ = &w;
-    ++size_;
+    discard_all();
+    while (handed_.pop_front()) { // woken waiters on their way: the primitive is gone
+    }
   }
-  void remove(list_waiter& w) noexcept
-  {
-    (w.prev_ ? w.prev_->next_ : head_) = w.next_;
-    (w.next_ ? w.next_->prev_ : tail_) = w.prev_;
-    w.prev_ = w.next_ = nullptr;
-    w.list_ = nullptr;
-    --size_;
-  }
+
+  bool empty() const noexcept { return waiting_.empty(); }
+  std::size_t size() const noexcept { return waiting_.size(); }
+
+  void push_back(list_waiter& w) noexcept { waiting_.push_back(w); }
   /// Wakes the longest waiting; false if nobody waits.
   bool wake_one() noexcept
   {
-    list_waiter* w = head_;
+    list_waiter* w = waiting_.pop_front();
     if (!w)
       return false;
-    remove(*w);
+    handed_.push_back(*w);
     w->wake();
     return true;
   }
@@ -85,23 +65,14 @@ public:
   }
   void discard_all() noexcept
   {
-    while (list_waiter* w = head_) {
-      remove(*w);
+    while (list_waiter* w = waiting_.pop_front())
       w->discard();
-    }
   }
 
 private:
-  list_waiter* head_ = nullptr;
-  list_waiter* tail_ = nullptr;
-  std::size_t size_ = 0;
+  intrusive_list<list_waiter> waiting_;
+  intrusive_list<list_waiter> handed_; // woken, not resumed yet
 };
-
-inline void list_waiter::unlink() noexcept
-{
-  if (list_)
-    list_->remove(*this);
-}
 
 /// One wait in a waiter_list. Cancelled while linked, it leaves the list and throws
 /// cancelled_error. Woken, it resumes in a step of its own; if a cancellation reaches it
@@ -121,7 +92,11 @@ public:
     if (slot.is_connected())
       slot.template emplace<cancel_wait>(cancel_wait{this});
   }
-  void wake() noexcept override { finish(false); }
+  void wake() noexcept override
+  {
+    woken_ = true;
+    finish(false);
+  }
   void discard() noexcept override { delete this; }
 
 private:
@@ -129,7 +104,7 @@ private:
     list_wait_op* op;
     void operator()(boost::asio::cancellation_type_t) const
     {
-      if (op->linked()) { // else it was woken and is on its way: the step below decides
+      if (!op->woken_) { // else it was woken and is on its way: the step below decides
         op->unlink();
         op->finish(true);
       }
@@ -141,7 +116,9 @@ private:
   {
     post_owned_step(std::unique_ptr<list_wait_op>(this), [cancelled_while_waiting](list_wait_op& op, task_state_base* task) {
       const bool cancelled = take_cancellation(op.handler_, task, cancelled_while_waiting);
-      if (cancelled && !cancelled_while_waiting)
+      const bool primitive_alive = op.linked(); // in its list's handed-over part
+      op.unlink();
+      if (cancelled && !cancelled_while_waiting && primitive_alive)
         op.abandon_();
       std::move(op.handler_)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
     });
@@ -153,6 +130,7 @@ public:
 private:
   Handler handler_;
   Abandon abandon_;
+  bool woken_ = false;
 };
 
 struct initiate_list_wait {
