@@ -145,6 +145,28 @@ BOOST_AUTO_TEST_CASE(cancelling_the_awaiter_is_prompt_and_the_loop_waits_for_the
   BOOST_TEST(function_returned.load()); // run() (close) waited for it
 }
 
+BOOST_AUTO_TEST_CASE(close_does_not_wait_for_a_function_its_executor_dropped)
+{
+  // A stopped pool never runs what it is given: close() must not wait for it, and the
+  // coroutine awaiting it (which the job and the frame kept alive for each other) goes.
+  boost::asio::thread_pool stopped(1);
+  stopped.stop();
+  stopped.join();
+  bool ran = false;
+  bool frame_gone = false;
+  {
+    asyncpp::event_loop loop;
+    loop.create_task([&]() -> awaitable<void> {
+      destroy_flag flag{frame_gone};
+      co_await loop.run_in_executor(stopped, [&] { ran = true; });
+    });
+    loop.run_until_complete(yield(3)); // submitted
+    loop.close();
+    BOOST_TEST(frame_gone);
+  }
+  BOOST_TEST(!ran);
+}
+
 BOOST_AUTO_TEST_CASE(shut_down_default_executor_refuses_new_calls)
 {
   asyncpp::event_loop loop;

@@ -38,34 +38,9 @@ struct handle_state {
   std::weak_ptr<boost::asio::steady_timer> timer; // call_later/call_at only
 };
 
-void executor_jobs::wait_idle() const noexcept
-{
-  for (int spins = 0; running_.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins < 100)
-      std::this_thread::yield();
-    else
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
 } // namespace detail
 
 namespace {
-
-std::atomic<std::uint64_t> next_loop_id{1};
-
-// Ids of the loop objects that exist: a finished task may outlive its loop, and reports
-// an unretrieved exception to it only while it is alive.
-std::mutex& live_loops_mutex()
-{
-  static std::mutex m;
-  return m;
-}
-std::unordered_set<std::uint64_t>& live_loops()
-{
-  static std::unordered_set<std::uint64_t> ids;
-  return ids;
-}
 
 thread_local event_loop* running_loop_ = nullptr;
 thread_local event_loop* current_loop_ = nullptr;
@@ -157,16 +132,20 @@ bool handle::cancelled() const
   return state_ && state_->cancelled;
 }
 
-event_loop::event_loop() : owned_ctx_(std::make_unique<boost::asio::io_context>(1)), ctx_(owned_ctx_.get()), id_(next_loop_id++)
+event_loop::event_loop() : owned_ctx_(std::make_unique<boost::asio::io_context>(1)), ctx_(owned_ctx_.get())
 {
-  std::lock_guard<std::mutex> lock(live_loops_mutex());
-  live_loops().insert(id_);
+  core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::nullopt);
 }
 
-event_loop::event_loop(boost::asio::io_context& ctx) : ctx_(&ctx), id_(next_loop_id++)
+event_loop::event_loop(boost::asio::io_context& ctx) : ctx_(&ctx)
 {
-  std::lock_guard<std::mutex> lock(live_loops_mutex());
-  live_loops().insert(id_);
+  core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::nullopt);
+}
+
+event_loop::event_loop(boost::asio::strand<boost::asio::io_context::executor_type> strand)
+    : ctx_(&boost::asio::query(strand.get_inner_executor(), boost::asio::execution::context))
+{
+  core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::move(strand));
 }
 
 event_loop::~event_loop()
@@ -175,14 +154,9 @@ event_loop::~event_loop()
     close();
   if (current_loop_ == this)
     current_loop_ = nullptr;
-  std::lock_guard<std::mutex> lock(live_loops_mutex());
-  live_loops().erase(id_);
-}
-
-bool event_loop::is_alive(std::uint64_t id) noexcept
-{
-  std::lock_guard<std::mutex> lock(live_loops_mutex());
-  return live_loops().count(id) != 0;
+  // What this loop queued in an adopted io_context, and tasks that outlive it by their
+  // handles, see the loop gone through the core they share.
+  core_->forget_loop();
 }
 
 void event_loop::check_usable(const char* what) const
@@ -304,8 +278,11 @@ void event_loop::close()
   if (closed_.exchange(true, std::memory_order_acq_rel))
     return;
   shutdown_default_executor();
-  job_batch_.clear(); // never submitted: their awaiters' frames go with them
-  jobs_.wait_idle();
+  // Functions still running on other executors return first (their results are posted
+  // to the context, which is still there); coroutines awaiting any that never ran go.
+  core_->stop_jobs();
+  // From here on nothing the loop queued runs, and other threads can no longer post.
+  core_->close();
   // Pending tasks: first the frames suspended on asyncpp waits (linked into task states,
   // which the registry keeps alive), then everything queued in an owned io_context. The
   // registry's references go last, so no state dies while its waiters are being dropped.
@@ -335,21 +312,37 @@ void event_loop::run_callback(const std::function<void()>& cb) noexcept
   }
 }
 
+namespace {
+
+/// A call_soon callback as the step that runs it (on the loop, its strand, while open).
+struct callback_step {
+  std::shared_ptr<detail::handle_state> state;
+  std::function<void()> cb;
+  detail::loop_core* core;
+  void operator()() const
+  {
+    if (!state->cancelled)
+      detail::loop_access::run_callback(*core->loop(), cb);
+  }
+};
+
+} // namespace
+
 handle event_loop::call_soon(std::function<void()> cb)
 {
   check_usable("call_soon");
   auto state = std::make_shared<detail::handle_state>();
-  boost::asio::post(*ctx_, [this, state, cb = std::move(cb)] {
-    if (!state->cancelled)
-      run_callback(cb);
-  });
+  detail::loop_core::post_owned(core_, callback_step{state, std::move(cb), core_.get()});
   return handle(state);
 }
 
 handle event_loop::call_soon_threadsafe(std::function<void()> cb)
 {
-  // io_context::post is thread-safe; the rest of call_soon touches nothing shared.
-  return call_soon(std::move(cb));
+  // Touches only the core, which serialises this with close(): never a closed context.
+  auto state = std::make_shared<detail::handle_state>();
+  if (!detail::loop_core::post_threadsafe(core_, callback_step{state, std::move(cb), core_.get()}))
+    throw std::runtime_error("asyncpp: call_soon_threadsafe: the event loop is closed");
+  return handle(state);
 }
 
 handle event_loop::schedule_timer(clock::time_point when, std::function<void()> cb)
@@ -360,10 +353,13 @@ handle event_loop::schedule_timer(clock::time_point when, std::function<void()> 
   state->timer = timer;
   // The handler owns the timer; the handle only observes it, so a handle that outlives
   // the loop never touches a destroyed io_context.
-  timer->async_wait([this, state, timer, cb = std::move(cb)](const boost::system::error_code& ec) {
-    if (!ec && !state->cancelled)
-      run_callback(cb);
-  });
+  core_->start_on_loop([&](auto handler) { timer->async_wait(std::move(handler)); },
+                       [core = core_, state, timer, cb = std::move(cb)](const boost::system::error_code& ec) {
+                         if (ec || state->cancelled || core->closed())
+                           return;
+                         detail::loop_step_scope scope(*core);
+                         core->loop()->run_callback(cb);
+                       });
   return handle(state);
 }
 
@@ -375,20 +371,6 @@ handle event_loop::call_later(clock::duration delay, std::function<void()> cb)
 handle event_loop::call_at(clock::time_point when, std::function<void()> cb)
 {
   return schedule_timer(when, std::move(cb));
-}
-
-void event_loop::submit_job(std::shared_ptr<detail::executor_submission> job)
-{
-  job_batch_.push_back(std::move(job));
-  if (std::exchange(job_flush_posted_, true))
-    return;
-  boost::asio::post(*ctx_, [this] {
-    job_flush_posted_ = false;
-    auto batch = std::move(job_batch_);
-    job_batch_.clear();
-    for (auto& j : batch)
-      j->submit();
-  });
 }
 
 boost::asio::thread_pool& event_loop::default_executor()
@@ -422,26 +404,28 @@ void event_loop::add_signal_handler(int signum, std::function<void()> cb)
   signals_->handlers[signum] = std::move(cb);
   if (std::exchange(signals_->waiting, true))
     return;
+  arm_signal_wait();
+}
+
+void event_loop::arm_signal_wait()
+{
   // One wait at a time, re-armed after each signal, for all the handled signals.
-  struct on_signal {
-    event_loop* loop;
-    void operator()(const boost::system::error_code& ec, int signum) const
-    {
-      auto* state = loop->signals_.get();
-      if (ec || !state)
-        return;
-      state->waiting = false;
-      const auto it = state->handlers.find(signum);
-      if (it != state->handlers.end()) {
-        auto cb = it->second; // the handler may remove itself
-        loop->run_callback(cb);
-      }
-      state = loop->signals_.get();
-      if (state && !state->handlers.empty() && !std::exchange(state->waiting, true))
-        state->set.async_wait(*this);
-    }
-  };
-  signals_->set.async_wait(on_signal{this});
+  core_->start_on_loop([this](auto handler) { signals_->set.async_wait(std::move(handler)); },
+                       [core = core_](const boost::system::error_code& ec, int signum) {
+                         event_loop* loop = core->loop();
+                         if (ec || core->closed() || !loop || !loop->signals_)
+                           return;
+                         detail::loop_step_scope scope(*core);
+                         loop->signals_->waiting = false;
+                         const auto it = loop->signals_->handlers.find(signum);
+                         if (it != loop->signals_->handlers.end()) {
+                           auto cb = it->second; // the handler may remove itself
+                           loop->run_callback(cb);
+                         }
+                         if (loop->signals_ && !loop->signals_->handlers.empty() &&
+                             !std::exchange(loop->signals_->waiting, true))
+                           loop->arm_signal_wait();
+                       });
 }
 
 bool event_loop::remove_signal_handler(int signum)

@@ -38,7 +38,12 @@ public:
     if (slot.is_connected())
       slot.template emplace<cancel_timer>(cancel_timer{&self->timer_});
     auto& timer = self->timer_;
-    timer.async_wait([self = std::move(self)](const boost::system::error_code& ec) mutable { self->finish(ec); });
+    loop_core* core = self->rp_.core;
+    auto on_expiry = [self = std::move(self)](const boost::system::error_code& ec) mutable { self->finish(ec); };
+    if (core)
+      core->start_on_loop([&](auto handler) { timer.async_wait(std::move(handler)); }, std::move(on_expiry));
+    else
+      timer.async_wait(std::move(on_expiry));
   }
 
 private:
@@ -53,10 +58,15 @@ private:
     if (slot.is_connected())
       slot.clear();
     const bool aborted = ec == asio::error::operation_aborted;
-    if (rp_.loop) {
-      // Already a completion on the loop's thread: resume inline, as Asio would.
+    if (rp_.core) {
+      if (rp_.core->closed())
+        return; // nothing a closed loop queued runs: the sleeper's frame goes with this object
+      // Already a completion on the loop's thread (or strand): resume inline, as Asio would.
+      loop_step_scope step(*rp_.core);
       current_task_scope scope(rp_.task);
       resume_wait(handler_, rp_.cancel_target(), aborted);
+    } else if (rp_.native) {
+      resume_wait(handler_, nullptr, aborted);
     } else {
       // The executor first: the lambda below moves the handler (argument order is unspecified).
       const auto ex = asio::get_associated_executor(handler_);
@@ -79,7 +89,8 @@ struct initiate_sleep {
       post_resume(std::forward<Handler>(h), false, false, asio::system_executor());
       return;
     }
-    const asio::any_io_executor ex = rp.loop ? asio::any_io_executor(*rp.loop) : asio::get_associated_executor(h);
+    const auto io = rp.io_executor();
+    const asio::any_io_executor ex = io ? asio::any_io_executor(*io) : asio::get_associated_executor(h);
     timed_sleep<std::decay_t<Handler>>::start(
         std::make_unique<timed_sleep<std::decay_t<Handler>>>(ex, d, std::forward<Handler>(h), rp));
   }

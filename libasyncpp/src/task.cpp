@@ -62,7 +62,7 @@ void throw_empty_handle()
 }
 
 task_state_base::task_state_base(event_loop& loop)
-    : loop_(&loop), loop_id_(loop.id()), ctx_(&loop.context()), number_(next_task_number())
+    : loop_(&loop), core_(loop_access::core(loop)), number_(next_task_number())
 {
   loop.register_task(*this);
 }
@@ -98,7 +98,7 @@ void task_state_base::post_emit()
   if (emit_posted_ || !loop_ || loop_->is_closed())
     return;
   emit_posted_ = true;
-  boost::asio::post(*ctx_, [self = state_ptr<task_state_base>(this)] {
+  core_->post([self = state_ptr<task_state_base>(this)] {
     self->emit_posted_ = false;
     if (!self->done_ && self->take_pending_cancel())
       self->signal_.emit(boost::asio::cancellation_type::terminal);
@@ -153,7 +153,7 @@ void task_state_base::add_done_callback(std::function<void()> cb)
     callbacks_.push_back(std::move(cb));
     return;
   }
-  if (!loop_ || !event_loop::is_alive(loop_id_))
+  if (!loop_ || !core_->loop())
     throw std::runtime_error("asyncpp: add_done_callback: the task's event loop is gone");
   loop_->call_soon(std::move(cb));
 }
@@ -229,7 +229,7 @@ void task_state_base::report_unretrieved() noexcept
     return;
   reported_ = true;
   exception_context context{"Task exception was never retrieved", error_, name()};
-  if (event_loop::is_alive(loop_id_) && loop_)
+  if (loop_ && core_->loop())
     loop_->call_exception_handler(context);
   else
     event_loop::default_exception_handler(context);

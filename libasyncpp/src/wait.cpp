@@ -25,7 +25,9 @@ public:
   void start(Handler&& handler, std::optional<std::chrono::steady_clock::duration> timeout)
   {
     const resume_point rp = resume_point_of(handler);
-    loop_ = rp.loop ? *rp.loop : get_running_loop().get_executor();
+    const auto io = rp.io_executor();
+    loop_ = io ? *io : get_running_loop().get_executor();
+    core_ = rp.core;
     resumer_ = resumer(std::forward<Handler>(handler));
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<leave>(leave{this});
@@ -39,10 +41,14 @@ public:
       timer_.emplace(*loop_, *timeout);
       // On expiry the wait returns what is done. A cancelled timer (the wait ended first)
       // touches nothing: this object may be gone by then.
-      timer_->async_wait([this](const boost::system::error_code& ec) {
+      auto on_expiry = [this](const boost::system::error_code& ec) {
         if (ec != asio::error::operation_aborted && !finished_)
           finish(false, true);
-      });
+      };
+      if (core_)
+        core_->start_on_loop([this](auto h) { timer_->async_wait(std::move(h)); }, on_expiry);
+      else
+        timer_->async_wait(on_expiry);
     }
   }
 
@@ -100,6 +106,7 @@ private:
   bool failed_ = false;
   bool finished_ = false;
   std::optional<asio::io_context::executor_type> loop_;
+  loop_core* core_ = nullptr; // the waiting task's loop, whose strand the timer completes on
   std::optional<asio::steady_timer> timer_;
   resumer resumer_;
 };

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -35,9 +36,10 @@ asio::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
 
 // Idiom: co_spawn each child with a completion handler that adds its result; run the
 // io_context until it runs out of work (no parent coroutine, no parallel_group).
-measurement spawn_gather(const params& p, bool yield_once, bool bind_slots)
+template <class Executor>
+measurement spawn_gather_on(asio::io_context& ctx, const Executor& ex, const params& p, bool yield_once,
+                            bool bind_slots)
 {
-  asio::io_context ctx(1);
   std::uint64_t sum = 0;
   std::unique_ptr<asio::cancellation_signal[]> signals(bind_slots ? new asio::cancellation_signal[p.n] : nullptr);
   const auto start = clock_type::now();
@@ -48,9 +50,9 @@ measurement spawn_gather(const params& p, bool yield_once, bool bind_slots)
       sum += v;
     };
     if (bind_slots)
-      asio::co_spawn(ctx, child(i, yield_once), asio::bind_cancellation_slot(signals[i].slot(), done));
+      asio::co_spawn(ex, child(i, yield_once), asio::bind_cancellation_slot(signals[i].slot(), done));
     else
-      asio::co_spawn(ctx, child(i, yield_once), done);
+      asio::co_spawn(ex, child(i, yield_once), done);
   }
   ctx.run();
   const double seconds = seconds_since(start);
@@ -58,14 +60,22 @@ measurement spawn_gather(const params& p, bool yield_once, bool bind_slots)
   return {seconds, p.n};
 }
 
-// Idiom: co_spawned coroutines, each `co_await post(executor, use_awaitable)` in a loop.
-measurement yield(const params& p)
+measurement spawn_gather(const params& p, bool yield_once, bool bind_slots, bool on_strand)
 {
   asio::io_context ctx(1);
+  if (on_strand)
+    return spawn_gather_on(ctx, asio::make_strand(ctx), p, yield_once, bind_slots);
+  return spawn_gather_on(ctx, ctx.get_executor(), p, yield_once, bind_slots);
+}
+
+// Idiom: co_spawned coroutines, each `co_await post(executor, use_awaitable)` in a loop.
+template <class Executor>
+measurement yield_on(asio::io_context& ctx, const Executor& ex, const params& p)
+{
   std::uint64_t steps = 0;
   const auto start = clock_type::now();
   for (std::size_t t = 0; t < p.n; ++t)
-    asio::co_spawn(ctx, [&steps, k = p.per_task]() -> asio::awaitable<void> {
+    asio::co_spawn(ex, [&steps, k = p.per_task]() -> asio::awaitable<void> {
       auto ex = co_await asio::this_coro::executor;
       for (std::size_t i = 0; i < k; ++i) {
         co_await asio::post(ex, asio::use_awaitable);
@@ -76,6 +86,14 @@ measurement yield(const params& p)
   const double seconds = seconds_since(start);
   check(steps == p.n * p.per_task, "asio yield steps");
   return {seconds, steps};
+}
+
+measurement yield(const params& p, bool on_strand)
+{
+  asio::io_context ctx(1);
+  if (on_strand)
+    return yield_on(ctx, asio::make_strand(ctx), p);
+  return yield_on(ctx, ctx.get_executor(), p);
 }
 
 // Idiom: a co_spawned coroutine per timer, each with its own steady_timer.

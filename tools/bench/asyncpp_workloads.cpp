@@ -6,6 +6,9 @@
 #include <asyncpp/asyncpp.hpp>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <optional>
 
 #include <thread>
 
@@ -29,19 +32,24 @@ asyncpp::awaitable<void> sleeper(std::size_t& fired, int ms)
   ++fired;
 }
 
-/// Runs `make()` on a fresh loop and times it.
+/// Runs `make()` on a fresh loop (owning its io_context, or on a strand of one) and times it.
 template <class Make>
-auto timed(Make make)
+auto timed(Make make, bool on_strand = false)
 {
-  asyncpp::event_loop loop;
+  asio::io_context ctx(1);
+  std::optional<asyncpp::event_loop> loop;
+  if (on_strand)
+    loop.emplace(asio::make_strand(ctx));
+  else
+    loop.emplace();
   const auto start = clock_type::now();
-  auto result = loop.run_until_complete(make(loop));
+  auto result = loop->run_until_complete(make(*loop));
   return std::make_pair(seconds_since(start), std::move(result));
 }
 
 } // namespace
 
-measurement spawn_gather(const params& p, bool yield_once)
+measurement spawn_gather(const params& p, bool yield_once, bool on_strand)
 {
   auto [seconds, sum] = timed([&](asyncpp::event_loop&) -> asyncpp::awaitable<std::uint64_t> {
     std::vector<asyncpp::awaitable<std::uint64_t>> children;
@@ -52,12 +60,12 @@ measurement spawn_gather(const params& p, bool yield_once)
     for (auto v : co_await asyncpp::gather(std::move(children)))
       total += v;
     co_return total;
-  });
+  }, on_strand);
   check(sum == p.n * (p.n - 1) / 2, "asyncpp spawn_gather sum");
   return {seconds, p.n};
 }
 
-measurement yield(const params& p)
+measurement yield(const params& p, bool on_strand)
 {
   auto [seconds, steps] = timed([&](asyncpp::event_loop& loop) -> asyncpp::awaitable<std::uint64_t> {
     std::uint64_t count = 0;
@@ -72,7 +80,7 @@ measurement yield(const params& p)
       }));
     co_await asyncpp::gather(std::move(tasks));
     co_return count;
-  });
+  }, on_strand);
   check(steps == p.n * p.per_task, "asyncpp yield steps");
   return {seconds, steps};
 }

@@ -80,9 +80,17 @@ struct workload {
 };
 
 const std::vector<workload> all_workloads = {
-    {"spawn_gather", true}, {"spawn_yield_gather", true}, {"yield", false},
-    {"timers", false},      {"executor", false},         {"echo", false},
+    {"spawn_gather", true}, {"spawn_yield_gather", true}, {"yield", false},         {"timers", false},
+    {"executor", false},    {"echo", false},              {"strand_spawn_gather", false}, {"strand_yield", false},
 };
+
+std::string workload_names()
+{
+  std::string out;
+  for (auto& w : all_workloads)
+    out += (out.empty() ? "" : ", ") + w.name;
+  return out;
+}
 
 struct options {
   double scale = 1.0;
@@ -93,9 +101,9 @@ bench::params params_for(const std::string& name, const options& o)
 {
   auto scaled = [&](std::size_t n) { return std::max<std::size_t>(1, static_cast<std::size_t>(n * o.scale)); };
   bench::params p;
-  if (name == "spawn_gather" || name == "spawn_yield_gather")
+  if (name == "spawn_gather" || name == "spawn_yield_gather" || name == "strand_spawn_gather")
     p.n = scaled(200000);
-  else if (name == "yield") {
+  else if (name == "yield" || name == "strand_yield") {
     p.n = scaled(1000);
     p.per_task = 1000;
   } else if (name == "timers")
@@ -129,6 +137,11 @@ bench::measurement run_one(const std::string& name, const std::string& side, con
   }
   if (name == "yield")
     return mine ? A::yield(p) : R::yield(p);
+  // A loop on a strand against Asio coroutines on a strand, each run by one thread.
+  if (name == "strand_spawn_gather")
+    return mine ? A::spawn_gather(p, false, true) : R::spawn_gather(p, false, false, true);
+  if (name == "strand_yield")
+    return mine ? A::yield(p, true) : R::yield(p, true);
   if (name == "timers")
     return mine ? A::timers(p) : R::timers(p);
   if (name == "executor")
@@ -266,8 +279,7 @@ std::vector<std::string> split_workloads(const std::string& list)
     const bool known = std::any_of(all_workloads.begin(), all_workloads.end(),
                                    [&](const workload& w) { return w.name == item; });
     if (!known)
-      throw po::error("unknown workload '" + item +
-                      "' (spawn_gather, spawn_yield_gather, yield, timers, executor, echo)");
+      throw po::error("unknown workload '" + item + "' (" + workload_names() + ")");
     out.push_back(item);
   }
   return out;
@@ -279,7 +291,7 @@ int main(int argc, char** argv)
 {
   options o;
   int rounds = 5;
-  std::string workload_list = "spawn_gather,spawn_yield_gather,yield,timers,executor,echo";
+  std::string workload_list = "spawn_gather,spawn_yield_gather,yield,timers,executor,echo,strand_spawn_gather,strand_yield";
   std::string child, side;
   po::options_description visible("asyncpp-bench: asyncpp beside hand-written Boost.Asio\n\nOptions");
   visible.add_options()("help,h", "show this help")(
@@ -297,7 +309,8 @@ int main(int argc, char** argv)
     po::store(cli::parse(std::vector<std::string>(argv + 1, argv + argc), all), vm);
     po::notify(vm);
     if (vm.count("help")) {
-      std::cout << visible << "\nWorkloads: spawn_gather, spawn_yield_gather, yield, timers, executor, echo.\n"
+      std::cout << visible << "\nWorkloads: " << workload_names() << " (strand_*: the loop on a strand of its\n"
+                << "io_context, against Asio coroutines on a strand).\n"
                 << "The ratio is asyncpp's time per operation over Asio's (for echo: Asio's req/s over asyncpp's).\n";
       return 0;
     }

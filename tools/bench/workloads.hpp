@@ -34,8 +34,10 @@ std::vector<int> timer_delays(std::size_t n);
 std::uint64_t run_echo_client(unsigned short port, const params& p);
 
 namespace asyncpp_side {
-measurement spawn_gather(const params& p, bool yield_once);
-measurement yield(const params& p);
+/// `on_strand`: the loop adopts a strand of its io_context (the multi-threaded-context
+/// constructor), run here by one thread: what the strand itself costs.
+measurement spawn_gather(const params& p, bool yield_once, bool on_strand = false);
+measurement yield(const params& p, bool on_strand = false);
 measurement timers(const params& p);
 measurement executor(const params& p);
 measurement echo(const params& p);
@@ -44,8 +46,10 @@ measurement echo(const params& p);
 namespace asio_side {
 /// `bind_slots`: each child gets its own cancellation slot, as Asio code that can cancel
 /// its children must do (the fair anchor for asyncpp, whose tasks are all cancellable).
-measurement spawn_gather(const params& p, bool yield_once, bool bind_slots);
-measurement yield(const params& p);
+/// `on_strand`: the coroutines run on a strand of the io_context, as Asio code for a
+/// context run by several threads does.
+measurement spawn_gather(const params& p, bool yield_once, bool bind_slots, bool on_strand = false);
+measurement yield(const params& p, bool on_strand = false);
 measurement timers(const params& p);
 measurement executor(const params& p);
 measurement echo(const params& p);

@@ -3,10 +3,12 @@
 #define ASYNCPP_EVENT_LOOP_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/task_state.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -32,32 +34,14 @@ struct exception_context {
 
 namespace detail {
 struct handle_state;
+/// How the library's own parts reach a loop's shared core.
+struct loop_access {
+  static const std::shared_ptr<loop_core>& core(const event_loop& loop) noexcept;
+  static void run_callback(event_loop& loop, const std::function<void()>& cb) noexcept;
+};
 struct signal_state;
 /// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
 ASYNCPP_DECL void finish_run(event_loop& loop);
-
-/// Counts the functions handed to executors that have not returned yet: close() waits for
-/// them, so a function never outlives the loop it reports back to. A worker's last touch
-/// is the decrement itself (the loop may be gone right after), so close() polls instead
-/// of being notified; a mutex or a shared count per call measured too slow.
-class ASYNCPP_DECL executor_jobs {
-public:
-  void started() noexcept { running_.fetch_add(1, std::memory_order_relaxed); }
-  void finished() noexcept { running_.fetch_sub(1, std::memory_order_release); }
-  void wait_idle() const noexcept;
-
-private:
-  std::atomic<std::size_t> running_{0};
-};
-
-/// A function waiting to be handed to its executor (see event_loop::submit_job).
-class executor_submission {
-public:
-  virtual void submit() = 0;
-
-protected:
-  ~executor_submission() = default;
-};
 
 template <class T>
 struct is_awaitable : std::false_type {};
@@ -89,8 +73,15 @@ public:
 
   /// A loop that owns a new io_context.
   event_loop();
-  /// A loop over an existing io_context, which it does not own.
+  /// A loop over an existing io_context, which it does not own. Only one thread at a time
+  /// may run the loop's work: a context run by several threads needs the strand
+  /// constructor below (two threads inside at once abort with a message saying so).
   explicit event_loop(boost::asio::io_context& ctx);
+  /// A loop over an existing io_context that any number of threads run: every step of
+  /// every task, every callback and every wake-up of this loop runs on `strand`, so the
+  /// loop's tasks never run at the same time (asyncio's model) while the context's other
+  /// work uses every thread.
+  explicit event_loop(boost::asio::strand<boost::asio::io_context::executor_type> strand);
   event_loop(const event_loop&) = delete;
   event_loop& operator=(const event_loop&) = delete;
   /// Closes the loop if it is not closed.
@@ -131,7 +122,9 @@ public:
   handle call_later(clock::duration delay, std::function<void()> cb);
   /// Runs `cb` on the loop at `when` (never earlier).
   handle call_at(clock::time_point when, std::function<void()> cb);
-  /// call_soon that may be called from any thread.
+  /// call_soon that may be called from any thread, at any moment: while the loop's own
+  /// thread closes the loop it either queues `cb` (then dropped unrun by the close) or
+  /// throws std::runtime_error once the loop is closed.
   handle call_soon_threadsafe(std::function<void()> cb);
   /// The loop's clock.
   clock::time_point time() const noexcept { return clock::now(); }
@@ -159,21 +152,12 @@ public:
 
   /// The default thread pool, created on first use (min(32, cores + 4) threads).
   boost::asio::thread_pool& default_executor();
-  /// Bookkeeping of functions running on executors (used by run_in_executor).
-  detail::executor_jobs& executor_jobs() noexcept { return jobs_; }
-  /// Queues a run_in_executor function; all that are queued in one step of the loop are
-  /// handed to their executors together in the next. Submitting each one as it comes let
-  /// the pool drain faster than the loop fed it, so every submission woke a sleeping
-  /// thread (a context switch per call; asyncpp-bench `executor`, perf).
-  void submit_job(std::shared_ptr<detail::executor_submission> job);
   /// The unfinished tasks, oldest first (all_tasks() reads this).
   std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
-  /// True while a loop object with this id exists (tasks outlive loops by their handles).
-  static bool is_alive(std::uint64_t id) noexcept;
-  std::uint64_t id() const noexcept { return id_; }
 
 private:
   friend class detail::task_state_base;
+  friend struct detail::loop_access;
   friend void detail::finish_run(event_loop& loop);
 
   void check_usable(const char* what) const;
@@ -188,10 +172,11 @@ private:
   /// Runs the io_context until something stops it (poll once if stop() came first).
   void run_context();
   void run_callback(const std::function<void()>& cb) noexcept;
+  void arm_signal_wait();
 
   std::unique_ptr<boost::asio::io_context> owned_ctx_;
   boost::asio::io_context* ctx_;
-  std::uint64_t id_;
+  std::shared_ptr<detail::loop_core> core_;
   std::atomic<bool> closed_{false};
   bool running_ = false;
   bool stop_requested_ = false;
@@ -199,9 +184,6 @@ private:
   std::unique_ptr<detail::signal_state> signals_;
   std::unique_ptr<boost::asio::thread_pool> default_pool_;
   bool default_pool_shut_down_ = false;
-  detail::executor_jobs jobs_;
-  std::vector<std::shared_ptr<detail::executor_submission>> job_batch_;
-  bool job_flush_posted_ = false;
   detail::intrusive_list<detail::task_state_base, detail::registry_tag> tasks_;
 };
 
@@ -215,6 +197,14 @@ ASYNCPP_DECL event_loop& get_running_loop();
 ASYNCPP_DECL void set_event_loop(event_loop* loop);
 
 namespace detail {
+inline const std::shared_ptr<loop_core>& loop_access::core(const event_loop& loop) noexcept
+{
+  return loop.core_;
+}
+inline void loop_access::run_callback(event_loop& loop, const std::function<void()>& cb) noexcept
+{
+  loop.run_callback(cb);
+}
 /// The loop running on this thread, or null.
 ASYNCPP_DECL event_loop* running_loop() noexcept;
 /// This thread's current loop (set_event_loop), or null.

@@ -26,15 +26,15 @@ namespace detail {
 /// worker writes value/error, then posts back to the loop; the rest is loop-only.
 template <class R>
 struct executor_result {
-  explicit executor_result(boost::asio::io_context::executor_type l) : loop(l) {}
-  boost::asio::io_context::executor_type loop;
+  explicit executor_result(std::shared_ptr<loop_core> c) : core(std::move(c)) {}
+  std::shared_ptr<loop_core> core; // kept: the function may return after the loop is gone
   std::optional<value_or_monostate<R>> value;
   std::exception_ptr error;
   resumer waiter; // empty once the awaiter was resumed (or left by cancellation)
 };
 
-/// The step posted back to the loop when the function returned. If the loop's context is
-/// destroyed before it runs, the suspended awaiter is destroyed with it (no cycle).
+/// The step posted back to the loop when the function returned. Dropped unrun (the loop
+/// closed), it destroys the suspended awaiter with it.
 template <class Job>
 struct executor_job_return {
   std::shared_ptr<Job> job;
@@ -49,8 +49,9 @@ struct executor_job_return {
   void operator()()
   {
     auto j = std::move(job);
+    j->core->job_returned(*j);
     if (j->waiter)
-      j->waiter.resume_here(j->loop);
+      j->waiter.resume_here(j->core->io_executor());
   }
 };
 
@@ -61,20 +62,23 @@ class executor_job final : public executor_submission,
                            public std::enable_shared_from_this<executor_job<R, Executor, Fn>> {
 public:
   executor_job(event_loop& loop, Executor target, Fn fn)
-      : executor_result<R>(loop.get_executor()), jobs_(&loop.executor_jobs()), target_(std::move(target)),
-        fn_(std::move(fn))
+      : executor_result<R>(loop_access::core(loop)), target_(std::move(target)), fn_(std::move(fn))
   {
   }
 
   void submit() override
   {
-    jobs_->started();
     boost::asio::post(target_, [self = this->shared_from_this()]() mutable { run(std::move(self)); });
   }
+  void discard() noexcept override { this->waiter.reset(); }
 
 private:
   static void run(std::shared_ptr<executor_job> self)
   {
+    // Kept here: `self` goes to the loop, which may drop it and close at once.
+    const std::shared_ptr<loop_core> core = self->core;
+    if (!core->try_start_job())
+      return; // the loop is closing: nobody awaits the result any more
     try {
       if constexpr (std::is_void_v<R>)
         self->fn_();
@@ -83,14 +87,10 @@ private:
     } catch (...) {
       self->error = std::current_exception();
     }
-    // `self` goes to the loop, which may drop it and close at once: only `jobs` after.
-    detail::executor_jobs* jobs = self->jobs_;
-    const auto loop = self->loop; // read before `self` is moved away (argument order)
-    boost::asio::post(loop, executor_job_return<executor_job>(std::move(self)));
-    jobs->finished();
+    core->post(executor_job_return<executor_job>(std::move(self)));
+    core->finish_job(); // the last touch of the loop: close() may go on after it
   }
 
-  detail::executor_jobs* jobs_;
   Executor target_;
   Fn fn_;
 };
@@ -102,7 +102,7 @@ struct job_cancel {
   {
     // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
     if (job->waiter)
-      job->waiter.resume(false, true, false, job->loop);
+      job->waiter.resume(false, true, false, job->core->io_executor());
   }
 };
 
@@ -113,7 +113,7 @@ struct initiate_job {
     job->waiter = resumer(std::forward<Handler>(handler));
     if (job->waiter.slot().is_connected())
       job->waiter.slot().template emplace<job_cancel<Job>>(job_cancel<Job>{job.get()});
-    loop->submit_job(std::move(job));
+    loop_access::core(*loop)->submit_job(std::move(job));
   }
 };
 

@@ -81,7 +81,8 @@ public:
   void start(Handler&& handler)
   {
     const resume_point rp = resume_point_of(handler);
-    loop_ = rp.loop ? *rp.loop : get_running_loop().get_executor();
+    const auto io = rp.io_executor();
+    loop_ = io ? *io : get_running_loop().get_executor();
     parent_ = rp.task;
     resumer_ = resumer(std::forward<Handler>(handler));
     if (resumer_.slot().is_connected())

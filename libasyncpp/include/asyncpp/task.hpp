@@ -266,7 +266,8 @@ task<T> spawn_task(event_loop& loop, Body body, std::string name)
   if (!name.empty())
     state->set_name(std::move(name));
   task<T> handle(raw);
-  boost::asio::post(loop.get_executor(), task_start<T, Body>{std::move(state), std::move(body)});
+  // The step holds the state, which keeps the core alive.
+  loop_access::core(loop)->post(task_start<T, Body>{std::move(state), std::move(body)});
   return handle;
 }
 

@@ -3,7 +3,9 @@
 #define ASYNCPP_DETAIL_LOOP_CORE_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/intrusive_list.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,12 +18,35 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace asyncpp {
 
 class event_loop;
 
 namespace detail {
+
+struct executor_job_tag {};
+
+/// A run_in_executor call between its submission and its return to the loop. The loop
+/// keeps it (and so the coroutine awaiting it) until it returns, so close() can destroy
+/// the awaiting frames of functions that never ran, which the job and the frame would
+/// otherwise keep alive for each other.
+class executor_submission : public list_hook<executor_job_tag> {
+public:
+  /// Hands the function to its executor.
+  virtual void submit() = 0;
+  /// The loop closes: destroys the awaiting coroutine without resuming it.
+  virtual void discard() noexcept = 0;
+
+protected:
+  executor_submission() = default;
+  ~executor_submission() = default;
+
+private:
+  friend class loop_core;
+  std::shared_ptr<executor_submission> registered_; // set while the loop keeps it
+};
 
 /// What every step of a loop goes through, shared (std::shared_ptr) by the loop with the
 /// tasks, timers, callbacks and executor jobs that may outlive it: where the loop's work
@@ -30,7 +55,7 @@ namespace detail {
 ///
 /// Thread safety: closed(), post_threadsafe() and close() may be called from any thread;
 /// the rest belongs to the loop's own steps.
-class ASYNCPP_DECL loop_core {
+class ASYNCPP_DECL loop_core : public std::enable_shared_from_this<loop_core> {
 public:
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
@@ -95,6 +120,18 @@ public:
     return true;
   }
 
+  /// Calls `initiate(handler)` with `handler` made to complete as a step of the loop:
+  /// bound to the strand when the loop has one (a plain loop's completions already run
+  /// on its only thread). For the loop's own timers and signal waits.
+  template <class Initiate, class Handler>
+  void start_on_loop(Initiate&& initiate, Handler&& handler)
+  {
+    if (strand_)
+      initiate(boost::asio::bind_executor(*strand_, std::forward<Handler>(handler)));
+    else
+      initiate(std::forward<Handler>(handler));
+  }
+
   /// Marks the calling thread as running a step of this loop until leave(). For a plain
   /// loop, a second thread entering while the first is inside is the programming error of
   /// running one loop's io_context on several threads: it aborts with a message naming
@@ -122,6 +159,29 @@ public:
       active_thread_.store(previous, std::memory_order_release);
   }
 
+  /// Keeps `job` until job_returned() and hands it to its executor in the next step of
+  /// the loop, together with every other job queued in this one. Submitting each one as it
+  /// came let the pool drain faster than the loop fed it, so every submission woke a
+  /// sleeping thread (a context switch per call; asyncpp-bench `executor`, perf).
+  void submit_job(std::shared_ptr<executor_submission> job);
+  /// The job's return step runs: the loop lets go of it.
+  void job_returned(executor_submission& job) noexcept;
+  /// A worker is about to call a submitted function: false once the loop has started
+  /// closing (the function is then skipped, and nobody awaits it any more).
+  bool try_start_job() noexcept
+  {
+    running_jobs_.fetch_add(1, std::memory_order_seq_cst);
+    if (accepting_jobs_.load(std::memory_order_seq_cst))
+      return true;
+    finish_job();
+    return false;
+  }
+  /// The worker's last touch of the loop: after it, close() may go on.
+  void finish_job() noexcept { running_jobs_.fetch_sub(1, std::memory_order_release); }
+  /// For close(): no submitted function starts from now on; waits until those running
+  /// have returned, then destroys the coroutines still awaiting jobs.
+  void stop_jobs() noexcept;
+
 private:
   /// A posted step: dropped when the loop has closed, else run inside enter()/leave().
   template <class F>
@@ -144,6 +204,12 @@ private:
   std::atomic<bool> closed_{false};
   std::mutex threadsafe_mutex_;
   std::atomic<const void*> active_thread_{nullptr};
+  // run_in_executor bookkeeping: the lists are the loop's own, the counters cross threads.
+  intrusive_list<executor_submission, executor_job_tag> outstanding_jobs_;
+  std::vector<executor_submission*> job_batch_;
+  bool job_flush_posted_ = false;
+  std::atomic<std::size_t> running_jobs_{0};
+  std::atomic<bool> accepting_jobs_{true};
 };
 
 /// enter()/leave() for the duration of a scope.

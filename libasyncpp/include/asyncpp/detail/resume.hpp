@@ -2,6 +2,7 @@
 #ifndef ASYNCPP_DETAIL_RESUME_HPP
 #define ASYNCPP_DETAIL_RESUME_HPP
 
+#include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/task_executor.hpp>
 #include <asyncpp/detail/task_state.hpp>
 
@@ -20,18 +21,32 @@
 
 namespace asyncpp::detail {
 
-/// Where an asyncpp wait resumes its coroutine. For a coroutine on one of our tasks (or
-/// directly on a loop's io_context) that is the loop's own io_context executor: posting
-/// there and calling the handler inline costs about half of a post through
-/// any_io_executor, which also tracks work and dispatches through the type-erased
-/// executor on every step (measured with asyncpp-bench `yield`). Anything else (a strand,
-/// another execution context) goes through the handler's associated executor.
+/// Where an asyncpp wait resumes its coroutine. For a coroutine on one of our tasks that
+/// is a step of the task's loop (core): posted through the loop's own io_context executor
+/// (or its strand) with the handler called inline, which costs about half of a post
+/// through any_io_executor, which also tracks work and dispatches through the type-erased
+/// executor on every step (measured with asyncpp-bench `yield`). A plain coroutine on an
+/// io_context (native) is posted there the same way; anything else (a strand of the
+/// user's, another execution context) goes through the handler's associated executor.
 struct resume_point {
-  std::optional<boost::asio::io_context::executor_type> loop;
+  loop_core* core = nullptr;                                      // a task's coroutine
+  std::optional<boost::asio::io_context::executor_type> native; // a plain one on an io_context
   task_state_base* task = nullptr; // marked current while the coroutine runs
   bool borrowed = false;           // running under the task's name (a gather child)
   /// The task whose in-flight cancel() requests this coroutine's waits take.
   task_state_base* cancel_target() const noexcept { return borrowed ? nullptr : task; }
+  /// The io_context the coroutine runs on, if it runs on one.
+  std::optional<boost::asio::io_context::executor_type> io_executor() const
+  {
+    if (core)
+      return core->io_executor();
+    return native;
+  }
+  /// True when called from a step in which the coroutine may be resumed inline.
+  bool running_in_this_thread() const noexcept
+  {
+    return core ? core->running_in_this_thread() : native && native->running_in_this_thread();
+  }
 };
 
 template <class Handler>
@@ -39,10 +54,18 @@ resume_point resume_point_of(const Handler& h)
 {
   auto ex = boost::asio::get_associated_executor(h);
   if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
-    if (const auto* te = ex.template target<task_executor>())
-      return {te->inner(), te->task(), te->borrowed()};
-    if (const auto* native = ex.template target<boost::asio::io_context::executor_type>())
-      return {*native, nullptr};
+    if (const auto* te = ex.template target<task_executor>()) {
+      resume_point rp;
+      rp.core = &te->task()->core();
+      rp.task = te->task();
+      rp.borrowed = te->borrowed();
+      return rp;
+    }
+    if (const auto* native = ex.template target<boost::asio::io_context::executor_type>()) {
+      resume_point rp;
+      rp.native = *native;
+      return rp;
+    }
   }
   return {};
 }
@@ -84,11 +107,14 @@ void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarde
 template <class Step, class Executor>
 void post_step(const resume_point& rp, const Executor& other, Step step)
 {
-  if (rp.loop) {
-    boost::asio::post(*rp.loop, [step = std::move(step), task = rp.task, borrowed = rp.borrowed]() mutable {
+  if (rp.core) {
+    // The step holds the coroutine, whose task state keeps the core alive.
+    rp.core->post([step = std::move(step), task = rp.task, borrowed = rp.borrowed]() mutable {
       current_task_scope scope(task);
       step(borrowed ? nullptr : task);
     });
+  } else if (rp.native) {
+    boost::asio::post(*rp.native, [step = std::move(step)]() mutable { step(nullptr); });
   } else {
     boost::asio::post(other, [step = std::move(step)]() mutable { step(nullptr); });
   }
@@ -138,7 +164,7 @@ template <class Handler, class Fallback>
 void resume_now_or_post(Handler&& h, bool consumed, const Fallback& fallback)
 {
   const resume_point rp = resume_point_of(h);
-  if (rp.loop && rp.loop->running_in_this_thread()) {
+  if (rp.running_in_this_thread()) {
     current_task_scope scope(rp.task);
     resume_wait(h, rp.cancel_target(), consumed);
     return;

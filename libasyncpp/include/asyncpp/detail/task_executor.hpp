@@ -2,7 +2,11 @@
 #ifndef ASYNCPP_DETAIL_TASK_EXECUTOR_HPP
 #define ASYNCPP_DETAIL_TASK_EXECUTOR_HPP
 
+#include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/task_state.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 
 #include <boost/asio/execution.hpp>
 #include <boost/asio/query.hpp>
@@ -13,7 +17,8 @@
 
 namespace asyncpp::detail {
 
-/// A function run by a task executor: marks its task current while it runs.
+/// A function run by a task executor: a step of the task's loop, with the task marked
+/// current while it runs.
 template <class F>
 struct run_in_task {
   task_state_base* task;
@@ -21,6 +26,7 @@ struct run_in_task {
   void operator()()
   {
     current_task_scope scope(task);
+    loop_step_scope step(task->core());
     std::move(f)();
   }
 };
@@ -55,10 +61,23 @@ public:
     return {boost::asio::require(inner_, p), task_, borrowed_};
   }
 
+  /// Runs a step of the task: nothing once its loop has closed (the step is destroyed,
+  /// and with it the coroutine it would resume); through the loop's strand if it has one.
   template <class F>
   void execute(F&& f) const
   {
-    inner_.execute(run_in_task<std::decay_t<F>>{task_, std::forward<F>(f)});
+    loop_core& core = task_->core();
+    if (core.closed())
+      return;
+    run_in_task<std::decay_t<F>> step{task_, std::forward<F>(f)};
+    if (const auto* strand = core.strand()) {
+      if (boost::asio::query(inner_, boost::asio::execution::blocking) == boost::asio::execution::blocking.never)
+        boost::asio::post(*strand, std::move(step));
+      else
+        boost::asio::dispatch(*strand, std::move(step));
+      return;
+    }
+    inner_.execute(std::move(step));
   }
 
   friend bool operator==(const basic_task_executor& a, const basic_task_executor& b) noexcept

@@ -4,6 +4,7 @@
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
+#include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -128,8 +130,11 @@ public:
   const std::string& cancel_message() const noexcept { return cancel_message_; }
 
   boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
-  boost::asio::io_context::executor_type executor() const noexcept { return ctx_->get_executor(); }
+  boost::asio::io_context::executor_type executor() const noexcept { return core_->io_executor(); }
+  /// The loop, or null once it closed with this task pending.
   event_loop* loop() const noexcept { return loop_; }
+  /// What the task's steps go through (kept by the task beyond its loop's life).
+  loop_core& core() const noexcept { return *core_; }
 
   /// The loop closes with this task pending: waiters and callbacks are dropped (which
   /// destroys the coroutine frames suspended on them) and the task forgets the loop.
@@ -147,8 +152,7 @@ private:
   std::size_t refs_ = 0;
   std::size_t handles_ = 0;
   event_loop* loop_;
-  std::uint64_t loop_id_;
-  boost::asio::io_context* ctx_;
+  std::shared_ptr<loop_core> core_;
   std::uint64_t number_;
   mutable std::string name_;
   std::string cancel_message_;

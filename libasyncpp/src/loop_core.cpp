@@ -1,0 +1,71 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+// What crosses threads in a loop: the check that a plain loop runs on one thread at a
+// time, and the bookkeeping of run_in_executor jobs.
+
+#include <asyncpp/detail/loop_core.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+namespace asyncpp::detail {
+
+void loop_core::report_concurrent_run() noexcept
+{
+  std::fprintf(stderr,
+               "asyncpp: two threads ran the work of one event_loop at the same time. An io_context run by "
+               "several threads needs the strand constructor: "
+               "asyncpp::event_loop loop(boost::asio::make_strand(ctx));\n");
+  std::abort();
+}
+
+void loop_core::submit_job(std::shared_ptr<executor_submission> job)
+{
+  job_batch_.reserve(job_batch_.size() + 1); // the only step here that can fail: before anything changes
+  executor_submission& submission = *job;
+  if (!std::exchange(job_flush_posted_, true)) {
+    try {
+      post_owned(shared_from_this(), [this] {
+        job_flush_posted_ = false;
+        auto batch = std::move(job_batch_);
+        job_batch_.clear();
+        for (auto* j : batch)
+          j->submit();
+      });
+    } catch (...) {
+      job_flush_posted_ = false;
+      throw;
+    }
+  }
+  submission.registered_ = std::move(job);
+  outstanding_jobs_.push_back(submission);
+  job_batch_.push_back(&submission);
+}
+
+void loop_core::job_returned(executor_submission& job) noexcept
+{
+  job.unlink();
+  auto keep = std::move(job.registered_); // the caller holds the job too
+}
+
+void loop_core::stop_jobs() noexcept
+{
+  accepting_jobs_.store(false, std::memory_order_seq_cst);
+  // A worker's last touch is the decrement itself (the loop may be gone right after), so
+  // this polls instead of being notified; a mutex or a shared count per call measured too
+  // slow. Functions that never start (a stopped pool dropped them) are not counted.
+  for (int spins = 0; running_jobs_.load(std::memory_order_seq_cst) != 0; ++spins) {
+    if (spins < 100)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  job_batch_.clear();
+  while (executor_submission* job = outstanding_jobs_.pop_front()) {
+    auto keep = std::move(job->registered_);
+    job->discard();
+  }
+}
+
+} // namespace asyncpp::detail
