@@ -2,6 +2,7 @@
 // The event loop: running, stopping and closing the io_context, callbacks and timers, the
 // registry of unfinished tasks, the default executor and the exception handler.
 
+#include <asyncpp/detail/default_pool.hpp>
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/run.hpp> // declares sigint_is_default and finish_run (exported)
 #include <asyncpp/task.hpp>
@@ -373,16 +374,21 @@ handle event_loop::call_at(clock::time_point when, std::function<void()> cb)
   return schedule_timer(when, std::move(cb));
 }
 
-boost::asio::thread_pool& event_loop::default_executor()
+detail::default_thread_pool& event_loop::default_executor()
 {
   check_usable("run_in_executor");
   if (default_pool_shut_down_)
     throw std::runtime_error("asyncpp: run_in_executor: the default executor was shut down");
   if (!default_pool_) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    default_pool_ = std::make_unique<boost::asio::thread_pool>(std::min(32u, cores + 4));
+    default_pool_ = std::make_unique<detail::default_thread_pool>(std::min(32u, cores + 4));
   }
   return *default_pool_;
+}
+
+boost::asio::io_context::executor_type detail::loop_access::default_executor(event_loop& loop)
+{
+  return loop.default_executor().get_executor();
 }
 
 void event_loop::shutdown_default_executor()

@@ -1,7 +1,8 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
 // What crosses threads in a loop: the check that a plain loop runs on one thread at a
-// time, and the bookkeeping of run_in_executor jobs.
+// time, the bookkeeping of run_in_executor jobs, and the default thread pool.
 
+#include <asyncpp/detail/default_pool.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 
 #include <chrono>
@@ -66,6 +67,28 @@ void loop_core::stop_jobs() noexcept
     auto keep = std::move(job->registered_);
     job->discard();
   }
+}
+
+default_thread_pool::default_thread_pool(std::size_t threads) : ctx_(static_cast<int>(threads)), work_(ctx_.get_executor())
+{
+  try {
+    threads_.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i)
+      threads_.emplace_back([this] { ctx_.run(); });
+  } catch (...) {
+    ctx_.stop(); // the threads started so far return at once
+    for (auto& t : threads_)
+      t.join();
+    throw;
+  }
+}
+
+void default_thread_pool::join() noexcept
+{
+  work_.reset();
+  for (auto& t : threads_)
+    if (t.joinable())
+      t.join();
 }
 
 } // namespace asyncpp::detail

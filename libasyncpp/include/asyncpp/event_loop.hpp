@@ -33,11 +33,14 @@ struct exception_context {
 };
 
 namespace detail {
+class default_thread_pool;
 struct handle_state;
 /// How the library's own parts reach a loop's shared core.
 struct loop_access {
   static const std::shared_ptr<loop_core>& core(const event_loop& loop) noexcept;
   static void run_callback(event_loop& loop, const std::function<void()>& cb) noexcept;
+  /// The executor of the loop's default thread pool (created on first use).
+  ASYNCPP_DECL static boost::asio::io_context::executor_type default_executor(event_loop& loop);
 };
 struct signal_state;
 /// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
@@ -150,8 +153,6 @@ public:
   /// What the default handler does: one line on stderr.
   static void default_exception_handler(const exception_context& context) noexcept;
 
-  /// The default thread pool, created on first use (min(32, cores + 4) threads).
-  boost::asio::thread_pool& default_executor();
   /// The unfinished tasks, oldest first (all_tasks() reads this).
   std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
 
@@ -173,6 +174,8 @@ private:
   void run_context();
   void run_callback(const std::function<void()>& cb) noexcept;
   void arm_signal_wait();
+  /// The default thread pool, created on first use (min(32, cores + 4) threads).
+  detail::default_thread_pool& default_executor();
 
   std::unique_ptr<boost::asio::io_context> owned_ctx_;
   boost::asio::io_context* ctx_;
@@ -182,7 +185,7 @@ private:
   bool stop_requested_ = false;
   exception_handler handler_;
   std::unique_ptr<detail::signal_state> signals_;
-  std::unique_ptr<boost::asio::thread_pool> default_pool_;
+  std::unique_ptr<detail::default_thread_pool> default_pool_;
   bool default_pool_shut_down_ = false;
   detail::intrusive_list<detail::task_state_base, detail::registry_tag> tasks_;
 };

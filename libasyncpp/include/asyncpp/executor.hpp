@@ -122,7 +122,7 @@ template <class Executor>
 auto resolve_executor(Executor& ex, event_loop& loop)
 {
   if constexpr (std::is_same_v<Executor, std::nullptr_t>)
-    return loop.default_executor().get_executor();
+    return loop_access::default_executor(loop);
   else if constexpr (std::is_same_v<Executor, boost::asio::thread_pool*>)
     return ex->get_executor();
   else

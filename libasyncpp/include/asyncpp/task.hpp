@@ -147,6 +147,7 @@ public:
 
 private:
   struct deliver_outcome {
+    static constexpr bool reads_outcome = true; // the handler gets the outcome as arguments
     template <class Handler>
     void operator()(Handler& h, detail::task_state_base& s, detail::task_state_base*, bool) const
     {

@@ -65,6 +65,7 @@ T finished_value(const task<T>& t)
 
 /// Resumes a task wait and records whether a cancellation of the waiter went on to the task.
 struct record_forwarded {
+  static constexpr bool reads_outcome = false;
   bool* forwarded;
   template <class Handler>
   void operator()(Handler& h, task_state_base&, task_state_base* waiting, bool passed_on) const

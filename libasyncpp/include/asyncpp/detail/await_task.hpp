@@ -7,6 +7,7 @@
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
 
 #include <utility>
 
@@ -21,6 +22,20 @@ struct cancel_awaited_task {
   {
     *forwarded = true;
     awaited->cancel({});
+  }
+};
+
+/// Calls a completion handler on its own executor with arguments computed elsewhere.
+template <class Executor, class Handler>
+struct call_on {
+  Handler handler;
+  Executor executor;
+  template <class... Args>
+  void operator()(Args&&... args)
+  {
+    boost::asio::post(executor, [h = std::move(handler), ... args = std::decay_t<Args>(std::forward<Args>(args))]() mutable {
+      std::move(h)(std::move(args)...);
+    });
   }
 };
 
@@ -50,6 +65,19 @@ public:
     if (slot.is_connected())
       slot.clear();
     const auto fallback = awaited_->executor();
+    if constexpr (Deliver::reads_outcome) {
+      const resume_point rp = resume_point_of(handler_);
+      if (!rp.core && !rp.native) {
+        // A handler with an executor of its own (use_future's, a strand of the user's):
+        // the outcome is read here, on the loop, and only the call goes to that executor,
+        // so the task's state is never touched from another thread.
+        auto ex = boost::asio::get_associated_executor(handler_, fallback);
+        call_on<decltype(ex), Handler> call{std::move(handler_), ex};
+        deliver_(call, *awaited_, nullptr, forwarded_);
+        delete this;
+        return;
+      }
+    }
     post_completion(
         std::move(handler_),
         [a = std::move(awaited_), d = std::move(deliver_), forwarded = forwarded_](Handler& h,
@@ -86,6 +114,7 @@ struct initiate_await_task {
 /// on to the awaited task, and the waiter sees how that one ends; one that came after the
 /// awaited task had ended is the waiter's own (cancelled_error).
 struct resume_awaiter {
+  static constexpr bool reads_outcome = false; // the awaiter reads the state once resumed
   template <class Handler>
   void operator()(Handler& h, task_state_base&, task_state_base* waiting, bool forwarded) const
   {
