@@ -40,7 +40,11 @@ void gather_core::settle() noexcept
     resumer_.reset();
     return;
   }
-  resumer_.resume(true, outside_cancel_, outside_signalled_, *loop_);
+  // An outside cancellation that came before any failure is gather's own (cancelled_error);
+  // one that came after was passed on to the children, whose failure gather raises.
+  resumer_.resume(resumer::slot_action::clear,
+                  outside_cancel_ ? wait_end::cancelled : outside_signalled_ ? wait_end::passed_on : wait_end::completed,
+                  *loop_);
 }
 
 } // namespace asyncpp::detail

@@ -64,13 +64,14 @@ private:
       // Already a completion on the loop's thread (or strand): resume inline, as Asio would.
       loop_step_scope step(*rp_.core);
       current_task_scope scope(rp_.task);
-      resume_wait(handler_, rp_.cancel_target(), aborted);
+      resume_wait(handler_, rp_.cancel_target(), aborted ? wait_end::cancelled : wait_end::completed);
     } else if (rp_.native) {
-      resume_wait(handler_, nullptr, aborted);
+      resume_wait(handler_, nullptr, aborted ? wait_end::cancelled : wait_end::completed);
     } else {
       // The executor first: the lambda below moves the handler (argument order is unspecified).
       const auto ex = asio::get_associated_executor(handler_);
-      asio::dispatch(ex, [h = std::move(handler_), aborted]() mutable { resume_wait(h, nullptr, aborted); });
+      const wait_end end = aborted ? wait_end::cancelled : wait_end::completed;
+      asio::dispatch(ex, [h = std::move(handler_), end]() mutable { resume_wait(h, nullptr, end); });
     }
   }
 
@@ -86,7 +87,7 @@ struct initiate_sleep {
     const resume_point rp = resume_point_of(h);
     if (d <= std::chrono::steady_clock::duration::zero()) {
       // A post cannot be cancelled: a cancellation during it is seen when it resumes.
-      post_resume(std::forward<Handler>(h), false, false, asio::system_executor());
+      post_resume(std::forward<Handler>(h), wait_end::completed, asio::system_executor());
       return;
     }
     const auto io = rp.io_executor();

@@ -36,14 +36,14 @@ public:
       states_[i]->add_waiter(waiters_[i]); // a task already done reports at once
     }
     if (!finished_ && (states_.empty() || satisfied()))
-      finish(false, true);
+      finish(wait_end::completed, resumer::slot_action::clear);
     if (!finished_ && timeout) {
       timer_.emplace(*loop_, *timeout);
       // On expiry the wait returns what is done. A cancelled timer (the wait ended first)
       // touches nothing: this object may be gone by then.
       auto on_expiry = [this](const boost::system::error_code& ec) {
         if (ec != asio::error::operation_aborted && !finished_)
-          finish(false, true);
+          finish(wait_end::completed, resumer::slot_action::clear);
       };
       if (core_)
         core_->start_on_loop([this](auto h) { timer_->async_wait(std::move(h)); }, on_expiry);
@@ -63,7 +63,7 @@ private:
     void operator()(asio::cancellation_type_t) const
     {
       if (!op->finished_)
-        op->finish(true, false);
+        op->finish(wait_end::cancelled, resumer::slot_action::keep); // from the slot's own handler
     }
   };
 
@@ -78,7 +78,7 @@ private:
     --pending_;
     failed_ = failed_ || t.failed();
     if (!finished_ && satisfied())
-      finish(false, true);
+      finish(wait_end::completed, resumer::slot_action::clear);
   }
 
   // The loop closes with tasks pending: once none is left, destroy the waiting frame
@@ -89,14 +89,14 @@ private:
       resumer_.reset();
   }
 
-  void finish(bool cancelled, bool clear_slot) noexcept
+  void finish(wait_end end, resumer::slot_action slot) noexcept
   {
     finished_ = true;
     for (std::size_t i = 0; i < states_.size(); ++i)
       waiters_[i].unlink();
     if (timer_)
       timer_->cancel();
-    resumer_.resume(clear_slot, cancelled, false, *loop_);
+    resumer_.resume(slot, end, *loop_);
   }
 
   std::vector<state_ptr<task_state_base>> states_;

@@ -102,7 +102,7 @@ struct job_cancel {
   {
     // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
     if (job->waiter)
-      job->waiter.resume(false, true, false, job->core->io_executor());
+      job->waiter.resume(resumer::slot_action::keep, wait_end::cancelled, job->core->io_executor());
   }
 };
 

@@ -71,7 +71,7 @@ struct record_forwarded {
   void operator()(Handler& h, task_state_base&, task_state_base* waiting, bool passed_on) const
   {
     *forwarded = passed_on;
-    resume_wait(h, waiting, false, passed_on);
+    resume_wait(h, waiting, passed_on ? wait_end::passed_on : wait_end::completed);
   }
 };
 
@@ -141,7 +141,7 @@ private:
   void finish(bool cancelled) noexcept
   {
     post_owned_step(std::unique_ptr<shield_op>(this), [cancelled](shield_op& op, task_state_base* task) {
-      resume_wait(op.handler_, task, cancelled);
+      resume_wait(op.handler_, task, cancelled ? wait_end::cancelled : wait_end::completed);
     });
   }
 

@@ -118,7 +118,7 @@ struct resume_awaiter {
   template <class Handler>
   void operator()(Handler& h, task_state_base&, task_state_base* waiting, bool forwarded) const
   {
-    resume_wait(h, waiting, false, forwarded);
+    resume_wait(h, waiting, forwarded ? wait_end::passed_on : wait_end::completed);
   }
 };
 

@@ -70,33 +70,40 @@ resume_point resume_point_of(const Handler& h)
   return {};
 }
 
-/// Python's cancellation rules for an asyncpp wait that has completed: true when the wait
-/// ends in cancelled_error, that is if it took a cancellation itself (`consumed`), if Asio
-/// flagged the coroutine cancelled and the wait did not pass that cancellation on
-/// (`forwarded`: e.g. to the task it awaits; the emit came while the wait sat in an
-/// operation that ignores cancellation, or after the wait had completed), or if cancel()
-/// of the waiting task was still in flight when the wait completed. Asio's sticky cancellation state is
-/// reset, so that the coroutine may go on awaiting after catching. Runs on the loop thread
-/// in a step of its own (never inside the cancellation handler being emitted, which the
-/// reset destroys).
+/// How an asyncpp wait ended, as Python's cancellation rules need to know it.
+enum class wait_end {
+  completed, ///< woken: a cancellation Asio flagged meanwhile is still the waiter's own
+  cancelled, ///< the wait itself took a cancellation
+  passed_on, ///< a cancellation reached the wait and went on (to the task it awaits)
+};
+
+/// Python's cancellation rules for an asyncpp wait that has ended: true when the wait
+/// ends in cancelled_error, that is if it took a cancellation itself, if Asio flagged the
+/// coroutine cancelled and the wait did not pass that cancellation on (the emit came while
+/// the wait sat in an operation that ignores cancellation, or after the wait had
+/// completed), or if cancel() of the waiting task was still in flight when the wait
+/// completed. Asio's sticky cancellation state is reset, so that the coroutine may go on
+/// awaiting after catching. Runs on the loop thread in a step of its own (never inside the
+/// cancellation handler being emitted, which the reset destroys).
 template <class Handler>
-bool take_cancellation(Handler& h, task_state_base* task, bool consumed, bool forwarded = false) noexcept
+bool take_cancellation(Handler& h, task_state_base* task, wait_end end) noexcept
 {
+  bool cancelled = end == wait_end::cancelled;
   if constexpr (requires { h.get_cancellation_state(); }) {
     if (h.get_cancellation_state().cancelled() != boost::asio::cancellation_type::none) {
-      consumed = consumed || !forwarded;
+      cancelled = cancelled || end != wait_end::passed_on;
       h.reset_cancellation_state();
     }
   }
   const bool raced = task && task->take_pending_cancel();
-  return consumed || raced;
+  return cancelled || raced;
 }
 
 /// Resumes the waiting coroutine with those rules: cancelled_error or nothing.
 template <class Handler>
-void resume_wait(Handler& h, task_state_base* task, bool consumed, bool forwarded = false)
+void resume_wait(Handler& h, task_state_base* task, wait_end end)
 {
-  const bool cancelled = take_cancellation(h, task, consumed, forwarded);
+  const bool cancelled = take_cancellation(h, task, end);
   std::move(h)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
 }
 
@@ -150,26 +157,25 @@ void post_completion(Handler&& h, Complete complete, const Fallback& fallback)
 
 /// post_completion for a wait whose outcome is only "resumed" or "cancelled".
 template <class Handler, class Fallback>
-void post_resume(Handler&& h, bool consumed, bool forwarded, const Fallback& fallback)
+void post_resume(Handler&& h, wait_end end, const Fallback& fallback)
 {
   post_completion(
-      std::forward<Handler>(h),
-      [consumed, forwarded](auto& handler, task_state_base* task) { resume_wait(handler, task, consumed, forwarded); },
+      std::forward<Handler>(h), [end](auto& handler, task_state_base* task) { resume_wait(handler, task, end); },
       fallback);
 }
 
 /// Like post_resume, but resumes inline when already in a step of its own on the loop's
 /// thread (the return of a function from a thread pool), saving a second post.
 template <class Handler, class Fallback>
-void resume_now_or_post(Handler&& h, bool consumed, const Fallback& fallback)
+void resume_now_or_post(Handler&& h, wait_end end, const Fallback& fallback)
 {
   const resume_point rp = resume_point_of(h);
   if (rp.running_in_this_thread()) {
     current_task_scope scope(rp.task);
-    resume_wait(h, rp.cancel_target(), consumed);
+    resume_wait(h, rp.cancel_target(), end);
     return;
   }
-  post_resume(std::forward<Handler>(h), consumed, false, fallback);
+  post_resume(std::forward<Handler>(h), end, fallback);
 }
 
 } // namespace asyncpp::detail

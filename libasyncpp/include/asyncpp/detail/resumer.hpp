@@ -31,16 +31,18 @@ public:
   /// The handler's cancellation slot (may be unconnected).
   boost::asio::cancellation_slot slot() const noexcept { return impl_->slot; }
 
-  /// Resumes the coroutine in a later step (see resume_wait for `consumed` and
-  /// `forwarded`). `clear_slot` is false when called from the slot's own cancellation
-  /// handler, which must not destroy itself while running (Asio clears the slot when the
-  /// coroutine resumes).
-  void resume(bool clear_slot, bool consumed, bool forwarded, const boost::asio::io_context::executor_type& fallback)
+  /// Whether resuming clears the handler's cancellation slot: `keep` when called from the
+  /// slot's own cancellation handler, which must not destroy itself while running (Asio
+  /// clears the slot when the coroutine resumes).
+  enum class slot_action { clear, keep };
+
+  /// Resumes the coroutine in a later step (see take_cancellation for `end`).
+  void resume(slot_action slot, wait_end end, const boost::asio::io_context::executor_type& fallback)
   {
     auto p = std::move(impl_);
-    if (clear_slot && p->slot.is_connected())
+    if (slot == slot_action::clear && p->slot.is_connected())
       p->slot.clear();
-    p->resume(consumed, forwarded, false, fallback);
+    p->resume(end, resume_mode::later, fallback);
   }
 
   /// resume() from a step that already runs on its own on the loop's thread: the
@@ -50,30 +52,29 @@ public:
     auto p = std::move(impl_);
     if (p->slot.is_connected())
       p->slot.clear();
-    p->resume(false, false, true, fallback);
+    p->resume(wait_end::completed, resume_mode::here_if_on_loop, fallback);
   }
 
   /// Destroys the handler (and the coroutine suspended on it) without resuming it.
   void reset() noexcept { impl_.reset(); }
 
 private:
+  enum class resume_mode { later, here_if_on_loop };
   struct base {
     explicit base(boost::asio::cancellation_slot s) : slot(s) {}
     virtual ~base() = default;
-    virtual void resume(bool consumed, bool forwarded, bool here,
-                        const boost::asio::io_context::executor_type& fallback) = 0;
+    virtual void resume(wait_end end, resume_mode mode, const boost::asio::io_context::executor_type& fallback) = 0;
     boost::asio::cancellation_slot slot;
   };
   template <class Handler>
   struct impl final : base {
     explicit impl(Handler&& h) : base(boost::asio::get_associated_cancellation_slot(h)), handler(std::move(h)) {}
-    void resume(bool consumed, bool forwarded, bool here,
-                const boost::asio::io_context::executor_type& fallback) override
+    void resume(wait_end end, resume_mode mode, const boost::asio::io_context::executor_type& fallback) override
     {
-      if (here)
-        resume_now_or_post(std::move(handler), consumed, fallback);
+      if (mode == resume_mode::here_if_on_loop)
+        resume_now_or_post(std::move(handler), end, fallback);
       else
-        post_resume(std::move(handler), consumed, forwarded, fallback);
+        post_resume(std::move(handler), end, fallback);
     }
     Handler handler;
   };

@@ -115,7 +115,8 @@ private:
   void finish(bool cancelled_while_waiting) noexcept
   {
     post_owned_step(std::unique_ptr<list_wait_op>(this), [cancelled_while_waiting](list_wait_op& op, task_state_base* task) {
-      const bool cancelled = take_cancellation(op.handler_, task, cancelled_while_waiting);
+      const bool cancelled =
+          take_cancellation(op.handler_, task, cancelled_while_waiting ? wait_end::cancelled : wait_end::completed);
       const bool primitive_alive = op.linked(); // in its list's handed-over part
       op.unlink();
       if (cancelled && !cancelled_while_waiting && primitive_alive)
