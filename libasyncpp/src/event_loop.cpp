@@ -1,91 +1,39 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-// The event loop: running, stopping and closing the io_context, callbacks and timers, the
-// registry of unfinished tasks, the default executor and the exception handler.
+// The event loop itself: construction, running, stopping and closing the io_context, the
+// registry of unfinished tasks and the default executor. Callbacks and timers, signals,
+// the exception handler and the thread's current loop have files of their own.
 
 #include <asyncpp/detail/default_pool.hpp>
 #include <asyncpp/event_loop.hpp>
-#include <asyncpp/run.hpp> // declares sigint_is_default and finish_run (exported)
+#include <asyncpp/run.hpp> // declares finish_run (exported)
 #include <asyncpp/task.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "signal_state.hpp"
 
-#include <signal.h>
+#include <boost/asio/executor_work_guard.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <deque>
-#include <map>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
-#include <unordered_set>
 
 namespace asyncpp {
 
-namespace detail {
-
-struct signal_state {
-  explicit signal_state(boost::asio::io_context& ctx) : set(ctx) {}
-  boost::asio::signal_set set;
-  std::map<int, std::function<void()>> handlers;
-  bool waiting = false;
-};
-
-struct handle_state {
-  std::atomic<bool> cancelled{false};
-  std::weak_ptr<boost::asio::steady_timer> timer; // call_later/call_at only
-};
-
-} // namespace detail
-
 namespace {
-
-thread_local event_loop* running_loop_ = nullptr;
-thread_local event_loop* current_loop_ = nullptr;
-
-// Loops that get_event_loop() created for this thread; destroyed at thread exit.
-struct thread_loops {
-  std::deque<std::unique_ptr<event_loop>> loops;
-  ~thread_loops()
-  {
-    while (!loops.empty())
-      loops.pop_back();
-  }
-};
-thread_local thread_loops owned_loops_;
-
-std::string describe(const std::exception_ptr& e)
-{
-  if (!e)
-    return {};
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (const cancelled_error& ex) {
-    return std::string("cancelled_error: ") + ex.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
 
 // Marks a loop as running on this thread for the duration of one run.
 class running_scope {
 public:
-  running_scope(event_loop& loop, bool& running) : running_(running), saved_(running_loop_)
+  running_scope(event_loop& loop, bool& running) : running_(running), saved_(detail::set_running_loop(&loop))
   {
     running_ = true;
-    running_loop_ = &loop;
   }
   running_scope(const running_scope&) = delete;
   running_scope& operator=(const running_scope&) = delete;
   ~running_scope()
   {
     running_ = false;
-    running_loop_ = saved_;
+    detail::set_running_loop(saved_);
   }
 
 private:
@@ -112,27 +60,6 @@ private:
 
 } // namespace
 
-namespace detail {
-event_loop* running_loop() noexcept
-{
-  return running_loop_;
-}
-} // namespace detail
-
-void handle::cancel()
-{
-  if (!state_)
-    return;
-  state_->cancelled = true;
-  if (auto timer = state_->timer.lock())
-    timer->cancel();
-}
-
-bool handle::cancelled() const
-{
-  return state_ && state_->cancelled;
-}
-
 event_loop::event_loop() : owned_ctx_(std::make_unique<boost::asio::io_context>(1)), ctx_(owned_ctx_.get())
 {
   core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::nullopt);
@@ -153,8 +80,7 @@ event_loop::~event_loop()
 {
   if (!running_)
     close();
-  if (current_loop_ == this)
-    current_loop_ = nullptr;
+  detail::forget_current_loop(this);
   // What this loop queued in an adopted io_context, and tasks that outlive it by their
   // handles, see the loop gone through the core they share.
   core_->forget_loop();
@@ -171,7 +97,7 @@ void event_loop::check_can_run(const char* what) const
   check_usable(what);
   if (running_)
     throw std::runtime_error(std::string("asyncpp: ") + what + ": the event loop is already running");
-  if (running_loop_)
+  if (detail::running_loop())
     throw std::runtime_error(std::string("asyncpp: ") + what +
                              ": cannot run an event loop while another loop is running on this thread");
 }
@@ -304,76 +230,6 @@ void event_loop::close()
   pending.clear();
 }
 
-void event_loop::run_callback(const std::function<void()>& cb) noexcept
-{
-  try {
-    cb();
-  } catch (...) {
-    call_exception_handler({"Exception in callback", std::current_exception(), {}});
-  }
-}
-
-namespace {
-
-/// A call_soon callback as the step that runs it (on the loop, its strand, while open).
-struct callback_step {
-  std::shared_ptr<detail::handle_state> state;
-  std::function<void()> cb;
-  detail::loop_core* core;
-  void operator()() const
-  {
-    if (!state->cancelled)
-      detail::loop_access::run_callback(*core->loop(), cb);
-  }
-};
-
-} // namespace
-
-handle event_loop::call_soon(std::function<void()> cb)
-{
-  check_usable("call_soon");
-  auto state = std::make_shared<detail::handle_state>();
-  detail::loop_core::post_owned(core_, callback_step{state, std::move(cb), core_.get()});
-  return handle(state);
-}
-
-handle event_loop::call_soon_threadsafe(std::function<void()> cb)
-{
-  // Touches only the core, which serialises this with close(): never a closed context.
-  auto state = std::make_shared<detail::handle_state>();
-  if (!detail::loop_core::post_threadsafe(core_, callback_step{state, std::move(cb), core_.get()}))
-    throw std::runtime_error("asyncpp: call_soon_threadsafe: the event loop is closed");
-  return handle(state);
-}
-
-handle event_loop::schedule_timer(clock::time_point when, std::function<void()> cb)
-{
-  check_usable("call_later");
-  auto state = std::make_shared<detail::handle_state>();
-  auto timer = std::make_shared<boost::asio::steady_timer>(*ctx_, when);
-  state->timer = timer;
-  // The handler owns the timer; the handle only observes it, so a handle that outlives
-  // the loop never touches a destroyed io_context.
-  core_->start_on_loop([&](auto handler) { timer->async_wait(std::move(handler)); },
-                       [core = core_, state, timer, cb = std::move(cb)](const boost::system::error_code& ec) {
-                         if (ec || state->cancelled || core->closed())
-                           return;
-                         detail::loop_step_scope scope(*core);
-                         core->loop()->run_callback(cb);
-                       });
-  return handle(state);
-}
-
-handle event_loop::call_later(clock::duration delay, std::function<void()> cb)
-{
-  return schedule_timer(clock::now() + delay, std::move(cb));
-}
-
-handle event_loop::call_at(clock::time_point when, std::function<void()> cb)
-{
-  return schedule_timer(when, std::move(cb));
-}
-
 detail::default_thread_pool& event_loop::default_executor()
 {
   check_usable("run_in_executor");
@@ -400,124 +256,7 @@ void event_loop::shutdown_default_executor()
   }
 }
 
-void event_loop::add_signal_handler(int signum, std::function<void()> cb)
-{
-  check_usable("add_signal_handler");
-  if (!signals_)
-    signals_ = std::make_unique<detail::signal_state>(*ctx_);
-  if (!signals_->handlers.count(signum))
-    signals_->set.add(signum); // system_error for a signal that cannot be caught
-  signals_->handlers[signum] = std::move(cb);
-  if (std::exchange(signals_->waiting, true))
-    return;
-  arm_signal_wait();
-}
-
-void event_loop::arm_signal_wait()
-{
-  // One wait at a time, re-armed after each signal, for all the handled signals.
-  core_->start_on_loop([this](auto handler) { signals_->set.async_wait(std::move(handler)); },
-                       [core = core_](const boost::system::error_code& ec, int signum) {
-                         event_loop* loop = core->loop();
-                         if (ec || core->closed() || !loop || !loop->signals_)
-                           return;
-                         detail::loop_step_scope scope(*core);
-                         loop->signals_->waiting = false;
-                         const auto it = loop->signals_->handlers.find(signum);
-                         if (it != loop->signals_->handlers.end()) {
-                           auto cb = it->second; // the handler may remove itself
-                           loop->run_callback(cb);
-                         }
-                         if (loop->signals_ && !loop->signals_->handlers.empty() &&
-                             !std::exchange(loop->signals_->waiting, true))
-                           loop->arm_signal_wait();
-                       });
-}
-
-bool event_loop::remove_signal_handler(int signum)
-{
-  if (!signals_ || !signals_->handlers.erase(signum))
-    return false;
-  signals_->set.remove(signum);
-  if (signals_->handlers.empty()) {
-    signals_->set.cancel();
-    signals_->waiting = false;
-  }
-  return true;
-}
-
-void event_loop::set_exception_handler(exception_handler h)
-{
-  handler_ = std::move(h);
-}
-
-void event_loop::default_exception_handler(const exception_context& context) noexcept
-{
-  std::string line = "asyncpp: " + context.message;
-  if (!context.task_name.empty())
-    line += " (task '" + context.task_name + "')";
-  if (context.exception)
-    line += ": " + describe(context.exception);
-  std::fprintf(stderr, "%s\n", line.c_str());
-}
-
-void event_loop::call_exception_handler(const exception_context& context) noexcept
-{
-  if (!handler_) {
-    default_exception_handler(context);
-    return;
-  }
-  try {
-    handler_(*this, context);
-  } catch (...) {
-    default_exception_handler({"Unhandled error in the exception handler", std::current_exception(), {}});
-    default_exception_handler(context);
-  }
-}
-
-event_loop& get_event_loop()
-{
-  if (running_loop_)
-    return *running_loop_;
-  if (auto* t = detail::current_task_state(); t && t->loop())
-    return *t->loop();
-  if (current_loop_)
-    return *current_loop_;
-  auto& loops = owned_loops_.loops;
-  if (loops.empty() || loops.back()->is_closed())
-    loops.push_back(std::make_unique<event_loop>());
-  current_loop_ = loops.back().get();
-  return *current_loop_;
-}
-
-event_loop& get_running_loop()
-{
-  if (running_loop_)
-    return *running_loop_;
-  // A task resumed by someone else's ctx.run() on an adopted io_context: its loop is the
-  // one running it, as Python's get_running_loop() names the loop of the current task.
-  if (auto* t = detail::current_task_state(); t && t->loop())
-    return *t->loop();
-  throw std::runtime_error("asyncpp: no running event loop");
-}
-
-void set_event_loop(event_loop* loop)
-{
-  current_loop_ = loop;
-}
-
 namespace detail {
-
-event_loop* current_loop() noexcept
-{
-  return current_loop_;
-}
-
-bool sigint_is_default() noexcept
-{
-  struct sigaction current {};
-  return ::sigaction(SIGINT, nullptr, &current) == 0 && current.sa_handler == SIG_DFL;
-}
 
 void finish_run(event_loop& loop)
 {

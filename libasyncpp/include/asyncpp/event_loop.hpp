@@ -212,6 +212,10 @@ inline void loop_access::run_callback(event_loop& loop, const std::function<void
 ASYNCPP_DECL event_loop* running_loop() noexcept;
 /// This thread's current loop (set_event_loop), or null.
 ASYNCPP_DECL event_loop* current_loop() noexcept;
+/// Makes `loop` the one running on this thread (null: none); returns the previous one.
+ASYNCPP_DECL event_loop* set_running_loop(event_loop* loop) noexcept;
+/// A loop that goes stops being this thread's current loop.
+ASYNCPP_DECL void forget_current_loop(event_loop* loop) noexcept;
 } // namespace detail
 
 } // namespace asyncpp

@@ -1,0 +1,71 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+// Signal handlers of a loop (one Asio signal_set), and run()'s question whether Ctrl-C
+// still has its default disposition.
+
+#include <asyncpp/event_loop.hpp>
+#include <asyncpp/run.hpp> // declares sigint_is_default (exported)
+
+#include "signal_state.hpp"
+
+#include <signal.h>
+
+#include <utility>
+
+namespace asyncpp {
+
+void event_loop::add_signal_handler(int signum, std::function<void()> cb)
+{
+  check_usable("add_signal_handler");
+  if (!signals_)
+    signals_ = std::make_unique<detail::signal_state>(*ctx_);
+  if (!signals_->handlers.count(signum))
+    signals_->set.add(signum); // system_error for a signal that cannot be caught
+  signals_->handlers[signum] = std::move(cb);
+  if (std::exchange(signals_->waiting, true))
+    return;
+  arm_signal_wait();
+}
+
+void event_loop::arm_signal_wait()
+{
+  // One wait at a time, re-armed after each signal, for all the handled signals.
+  core_->start_on_loop([this](auto handler) { signals_->set.async_wait(std::move(handler)); },
+                       [core = core_](const boost::system::error_code& ec, int signum) {
+                         event_loop* loop = core->loop();
+                         if (ec || core->closed() || !loop || !loop->signals_)
+                           return;
+                         detail::loop_step_scope scope(*core);
+                         loop->signals_->waiting = false;
+                         const auto it = loop->signals_->handlers.find(signum);
+                         if (it != loop->signals_->handlers.end()) {
+                           auto cb = it->second; // the handler may remove itself
+                           loop->run_callback(cb);
+                         }
+                         if (loop->signals_ && !loop->signals_->handlers.empty() &&
+                             !std::exchange(loop->signals_->waiting, true))
+                           loop->arm_signal_wait();
+                       });
+}
+
+bool event_loop::remove_signal_handler(int signum)
+{
+  if (!signals_ || !signals_->handlers.erase(signum))
+    return false;
+  signals_->set.remove(signum);
+  if (signals_->handlers.empty()) {
+    signals_->set.cancel();
+    signals_->waiting = false;
+  }
+  return true;
+}
+
+namespace detail {
+
+bool sigint_is_default() noexcept
+{
+  struct sigaction current {};
+  return ::sigaction(SIGINT, nullptr, &current) == 0 && current.sa_handler == SIG_DFL;
+}
+
+} // namespace detail
+} // namespace asyncpp
