@@ -35,13 +35,6 @@ struct exception_context {
 namespace detail {
 class default_thread_pool;
 struct handle_state;
-/// How the library's own parts reach a loop's shared core.
-struct loop_access {
-  static const std::shared_ptr<loop_core>& core(const event_loop& loop) noexcept;
-  static void run_callback(event_loop& loop, const std::function<void()>& cb) noexcept;
-  /// The executor of the loop's default thread pool (created on first use).
-  ASYNCPP_DECL static boost::asio::io_context::executor_type default_executor(event_loop& loop);
-};
 struct signal_state;
 /// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
 ASYNCPP_DECL void finish_run(event_loop& loop);
@@ -220,8 +213,7 @@ ASYNCPP_DECL void forget_current_loop(event_loop* loop) noexcept;
 
 } // namespace asyncpp
 
-// The member templates of event_loop are defined with the types they produce.
-#include <asyncpp/executor.hpp>
-#include <asyncpp/task.hpp>
+// The member templates, defined with task<T> and the executor jobs in view (Asio's pattern).
+#include <asyncpp/impl/event_loop.hpp>
 
 #endif

@@ -34,18 +34,6 @@ struct task_signature<void> {
   using type = void(std::exception_ptr);
 };
 
-/// Throws invalid_state_error: a default-constructed handle was used.
-[[noreturn]] ASYNCPP_DECL void throw_empty_handle();
-
-/// `state`, or invalid_state_error for a default-constructed handle.
-template <class State>
-State* checked_state(State* state)
-{
-  if (!state)
-    throw_empty_handle();
-  return state;
-}
-
 } // namespace detail
 
 /// A type-erased handle to any task (task<T> converts to it).
@@ -273,47 +261,6 @@ task<T> spawn_task(event_loop& loop, Body body, std::string name)
 }
 
 } // namespace detail
-
-template <class T>
-task<T> event_loop::create_task(awaitable<T> coro, std::string name)
-{
-  check_usable("create_task");
-  return detail::spawn_task<T>(*this, std::move(coro), std::move(name));
-}
-
-template <class F, class>
-auto event_loop::create_task(F&& f, std::string name)
-{
-  using result_awaitable = std::invoke_result_t<std::decay_t<F>&>;
-  static_assert(detail::is_awaitable<result_awaitable>::value,
-                "create_task(f): f() must return asyncpp::awaitable<T>");
-  using T = typename result_awaitable::value_type;
-  check_usable("create_task");
-  return detail::spawn_task<T>(*this, std::decay_t<F>(std::forward<F>(f)), std::move(name));
-}
-
-template <class T>
-T event_loop::run_until_complete(task<T> t)
-{
-  run_until_done(*detail::checked_state(t.state()));
-  if constexpr (std::is_void_v<T>)
-    t.result();
-  else
-    return t.state()->read(); // a move-only result is moved out
-
-}
-
-template <class T>
-T event_loop::run_until_complete(awaitable<T> coro)
-{
-  check_can_run("run_until_complete");
-  task<T> t = create_task(std::move(coro));
-  run_until_done(*t.state());
-  if constexpr (std::is_void_v<T>)
-    t.result();
-  else
-    return t.state()->take();
-}
 
 } // namespace asyncpp
 

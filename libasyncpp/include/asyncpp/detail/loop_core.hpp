@@ -14,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,8 +24,21 @@
 namespace asyncpp {
 
 class event_loop;
+/// The loop running on this thread (see event_loop.hpp).
+ASYNCPP_DECL event_loop& get_running_loop();
 
 namespace detail {
+
+class loop_core;
+
+/// How the library's own parts reach what a loop keeps private (defined in event_loop.hpp
+/// and src/): the headers above the loop's layer use it without including event_loop.hpp.
+struct loop_access {
+  static const std::shared_ptr<loop_core>& core(const event_loop& loop) noexcept;
+  static void run_callback(event_loop& loop, const std::function<void()>& cb) noexcept;
+  /// The executor of the loop's default thread pool (created on first use).
+  ASYNCPP_DECL static boost::asio::io_context::executor_type default_executor(event_loop& loop);
+};
 
 struct executor_job_tag {};
 

@@ -268,6 +268,18 @@ using state_ptr = counted_ptr<State, count_reference>;
 template <class State>
 using handle_ref = counted_ptr<State, count_handle>;
 
+/// Throws invalid_state_error: a default-constructed handle was used.
+[[noreturn]] ASYNCPP_DECL void throw_empty_handle();
+
+/// `state`, or invalid_state_error for a default-constructed handle.
+template <class State>
+State* checked_state(State* state)
+{
+  if (!state)
+    throw_empty_handle();
+  return state;
+}
+
 /// How a coroutine that ended with `e` reads: true (cancelled) for cancelled_error, and
 /// for Asio's operation_aborted when its cancellation was requested (`e` then becomes a
 /// cancelled_error with `message`); false for a value or any other exception.

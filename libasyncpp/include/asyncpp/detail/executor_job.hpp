@@ -1,0 +1,176 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_EXECUTOR_JOB_HPP
+#define ASYNCPP_DETAIL_EXECUTOR_JOB_HPP
+
+#include <asyncpp/detail/loop_core.hpp>
+#include <asyncpp/detail/resumer.hpp>
+#include <asyncpp/detail/task_state.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+// The machinery of run_in_executor: one job per call, shared by the awaiting coroutine and
+// the thread that runs the function, and the loop's bookkeeping of it (see loop_core).
+
+namespace asyncpp {
+namespace detail {
+
+/// The awaiter's side of one run_in_executor call, shared with the worker thread. The
+/// worker writes value/error, then posts back to the loop; the rest is loop-only.
+template <class R>
+struct executor_result {
+  explicit executor_result(std::shared_ptr<loop_core> c) : core(std::move(c)) {}
+  std::shared_ptr<loop_core> core; // kept: the function may return after the loop is gone
+  std::optional<value_or_monostate<R>> value;
+  std::exception_ptr error;
+  resumer waiter; // empty once the awaiter was resumed (or left by cancellation)
+};
+
+/// The step posted back to the loop when the function returned. Dropped unrun (the loop
+/// closed), it destroys the suspended awaiter with it.
+template <class Job>
+struct executor_job_return {
+  std::shared_ptr<Job> job;
+  executor_job_return(std::shared_ptr<Job> j) : job(std::move(j)) {}
+  executor_job_return(executor_job_return&&) noexcept = default;
+  executor_job_return& operator=(executor_job_return&&) = delete;
+  ~executor_job_return()
+  {
+    if (job)
+      job->waiter.reset();
+  }
+  void operator()()
+  {
+    auto j = std::move(job);
+    j->core->job_returned(*j);
+    if (j->waiter)
+      j->waiter.resume_here(j->core->io_executor());
+  }
+};
+
+/// One run_in_executor call: the function, where it runs, and its result.
+template <class R, class Executor, class Fn>
+class executor_job final : public executor_submission,
+                           public executor_result<R>,
+                           public std::enable_shared_from_this<executor_job<R, Executor, Fn>> {
+public:
+  executor_job(event_loop& loop, Executor target, Fn fn)
+      : executor_result<R>(loop_access::core(loop)), target_(std::move(target)), fn_(std::move(fn))
+  {
+  }
+
+  void submit() override
+  {
+    boost::asio::post(target_, [self = this->shared_from_this()]() mutable { run(std::move(self)); });
+  }
+  void discard() noexcept override { this->waiter.reset(); }
+
+private:
+  static void run(std::shared_ptr<executor_job> self)
+  {
+    // Kept here: `self` goes to the loop, which may drop it and close at once.
+    const std::shared_ptr<loop_core> core = self->core;
+    if (!core->try_start_job())
+      return; // the loop is closing: nobody awaits the result any more
+    try {
+      if constexpr (std::is_void_v<R>)
+        self->fn_();
+      else
+        self->value.emplace(self->fn_());
+    } catch (...) {
+      self->error = std::current_exception();
+    }
+    core->post(executor_job_return<executor_job>(std::move(self)));
+    core->finish_job(); // the last touch of the loop: close() may go on after it
+  }
+
+  Executor target_;
+  Fn fn_;
+};
+
+template <class Job>
+struct job_cancel {
+  Job* job;
+  void operator()(boost::asio::cancellation_type_t) const
+  {
+    // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
+    if (job->waiter)
+      job->waiter.resume(resumer::slot_action::keep, wait_end::cancelled, job->core->io_executor());
+  }
+};
+
+struct initiate_job {
+  template <class Handler, class Job>
+  void operator()(Handler&& handler, std::shared_ptr<Job> job, event_loop* loop) const
+  {
+    job->waiter = resumer(std::forward<Handler>(handler));
+    if (job->waiter.slot().is_connected())
+      job->waiter.slot().template emplace<job_cancel<Job>>(job_cancel<Job>{job.get()});
+    loop_access::core(*loop)->submit_job(std::move(job));
+  }
+};
+
+/// Which executor a run_in_executor call targets, resolved when the call starts.
+template <class Executor>
+auto resolve_executor(Executor& ex, event_loop& loop)
+{
+  if constexpr (std::is_same_v<Executor, std::nullptr_t>)
+    return loop_access::default_executor(loop);
+  else if constexpr (std::is_same_v<Executor, boost::asio::thread_pool*>)
+    return ex->get_executor();
+  else
+    return ex;
+}
+
+/// The lazy body shared by run_in_executor and to_thread (`loop` null: the running loop).
+template <class R, class Executor, class Fn>
+awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn)
+{
+  namespace asio = boost::asio;
+  if (!loop)
+    loop = &get_running_loop();
+  using job_type = executor_job<R, decltype(resolve_executor(ex, *loop)), Fn>;
+  auto job = std::make_shared<job_type>(*loop, resolve_executor(ex, *loop), std::move(fn));
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_job{},
+                                                                                          asio::use_awaitable, job, loop);
+  co_await std::move(op); // cancelled_error if the awaiter was cancelled
+  if (job->error)
+    std::rethrow_exception(job->error);
+  if constexpr (!std::is_void_v<R>)
+    co_return std::move(*job->value);
+}
+
+/// The executor argument kept by value: a thread_pool& becomes a pointer to it.
+template <class Executor>
+auto keep_executor(Executor&& ex)
+{
+  if constexpr (std::is_same_v<std::decay_t<Executor>, boost::asio::thread_pool>)
+    return &ex;
+  else
+    return std::decay_t<Executor>(std::forward<Executor>(ex));
+}
+
+/// f(args...) bound by value, as std::thread binds its arguments.
+template <class F, class... Args>
+auto bind_call(F&& f, Args&&... args)
+{
+  // Returns by value (a reference result is copied), as Python hands back a value.
+  return [f = std::forward<F>(f), ... args = std::forward<Args>(args)]() mutable { return std::invoke(f, args...); };
+}
+
+template <class F, class... Args>
+using call_result_t = std::remove_cvref_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>>;
+
+} // namespace detail
+} // namespace asyncpp
+
+#endif
