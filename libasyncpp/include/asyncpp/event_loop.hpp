@@ -61,6 +61,12 @@ private:
 };
 
 /// asyncio's event loop over a Boost.Asio io_context (owned, or adopted from the caller).
+///
+/// Thread safety: the loop's work runs on one thread at a time (the thread that runs the
+/// io_context, or for a loop on a strand any of the context's threads, one step at a
+/// time). Its members are called from that work, or from the thread that owns the loop
+/// while it does not run; call_soon_threadsafe (and run_coroutine_threadsafe) may be
+/// called from any thread at any moment.
 class ASYNCPP_DECL event_loop {
 public:
   using clock = std::chrono::steady_clock;
@@ -126,7 +132,11 @@ public:
   clock::time_point time() const noexcept { return clock::now(); }
 
   /// Runs `f(args...)` on an executor: nullptr (the default thread pool),
-  /// a boost::asio::thread_pool&, or any Asio executor. Returns a lazy awaitable of the result.
+  /// a boost::asio::thread_pool&, or any Asio executor. Returns a lazy awaitable of the
+  /// result (needs <asyncpp/executor.hpp>).
+  /// Cancellation: the awaiter throws cancelled_error at once; the function runs to its end
+  /// on its thread, and close() waits for it (one that has not started when the loop
+  /// closes never starts).
   template <class Executor, class F, class... Args>
   auto run_in_executor(Executor&& ex, F&& f, Args&&... args);
   /// Joins the default thread pool's threads (if it was ever created).

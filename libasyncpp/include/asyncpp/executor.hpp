@@ -22,6 +22,8 @@ namespace asyncpp {
 
 /// Runs f(args...) on the running loop's default thread pool: run_in_executor(nullptr, ...).
 /// Lazy: the function is submitted when the returned awaitable is first awaited.
+/// Cancellation: the awaiter throws cancelled_error at once; the function runs to its end
+/// on its thread (the loop's close() waits for it).
 template <class F, class... Args>
 [[nodiscard]] auto to_thread(F&& f, Args&&... args)
 {

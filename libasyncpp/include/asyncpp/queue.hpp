@@ -182,7 +182,11 @@ struct heap_store {
 
 } // namespace detail
 
-/// asyncio.Queue: first in, first out; maxsize 0 = unbounded.
+/// asyncio.Queue: first in, first out; maxsize 0 = unbounded.///
+/// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
+/// steps only (any thread may run them for a loop on a strand, one step at a time).
+/// Cancellation: a cancelled put() or get() throws cancelled_error; nothing is lost or
+/// taken twice (a woken getter cancelled before it resumed leaves the item in the queue).
 template <class T>
 class queue : public detail::basic_queue<T, detail::fifo_store<T>> {
 public:

@@ -15,7 +15,9 @@ ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d);
 } // namespace detail
 
 /// Suspends the calling coroutine for at least `d`; sleep(0s) yields to the loop once
-/// (every other ready task runs first). Cancellable: throws cancelled_error.
+/// (every other ready task runs first).
+/// Cancellation: throws cancelled_error (the timer is cancelled); a sleep that had already
+/// ended when the cancellation came throws it too, as Python's does.
 template <class Rep, class Period>
 [[nodiscard]] awaitable<void> sleep(std::chrono::duration<Rep, Period> d)
 {

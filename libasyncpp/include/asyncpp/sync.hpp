@@ -34,7 +34,10 @@ private:
   Lockable* l_;
 };
 
-/// asyncio.Event: wait() suspends until set().
+/// asyncio.Event: wait() suspends until set().///
+/// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
+/// steps only (any thread may run them for a loop on a strand, one step at a time).
+/// Cancellation: a cancelled wait() throws cancelled_error and leaves the waiters.
 class event {
 public:
   /// Wakes every waiter; later waits return at once until clear().
@@ -59,7 +62,11 @@ private:
   detail::waiter_list waiters_;
 };
 
-/// asyncio.Lock: FIFO; release() hands the lock straight to the longest waiter.
+/// asyncio.Lock: FIFO; release() hands the lock straight to the longest waiter.///
+/// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
+/// steps only (any thread may run them for a loop on a strand, one step at a time).
+/// Cancellation: a cancelled acquire() throws cancelled_error; one cancelled after it was
+/// handed the lock (before it resumed) passes the lock to the next waiter.
 class lock {
 public:
   /// Acquires the lock (at once when it is free and nobody waits).
@@ -92,7 +99,10 @@ private:
   detail::waiter_list waiters_;
 };
 
-/// asyncio.Semaphore: a counter of units; release() hands a unit straight to the longest waiter.
+/// asyncio.Semaphore: a counter of units; release() hands a unit straight to the longest waiter.///
+/// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
+/// steps only (any thread may run them for a loop on a strand, one step at a time).
+/// Cancellation: as lock's: a unit handed to a waiter cancelled before it resumed goes on.
 class semaphore {
 public:
   explicit semaphore(std::size_t initial = 1) : value_(initial) {}
@@ -149,7 +159,11 @@ private:
   std::size_t bound_;
 };
 
-/// asyncio.Condition: owns a lock, or shares one given to it.
+/// asyncio.Condition: owns a lock, or shares one given to it.///
+/// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
+/// steps only (any thread may run them for a loop on a strand, one step at a time).
+/// Cancellation: wait() re-acquires the lock before it throws cancelled_error; a
+/// notification taken by a cancelled waiter passes to the next one.
 class condition {
 public:
   condition() : owned_(std::make_unique<lock>()), lock_(owned_.get()) {}

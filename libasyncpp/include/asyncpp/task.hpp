@@ -37,6 +37,8 @@ struct task_signature<void> {
 } // namespace detail
 
 /// A type-erased handle to any task (task<T> converts to it).
+///
+/// Thread safety: as task<T>.
 class task_handle {
 public:
   task_handle() = default;
@@ -58,6 +60,10 @@ private:
 
 /// A copyable handle to a scheduled coroutine's shared state (Python's asyncio.Task).
 /// Dropping every handle does not stop the task: the loop keeps it until it finishes.
+///
+/// Thread safety: like Python's Task, a handle is used from its loop's steps only.
+/// Cancellation: cancel() only requests; the task sees it at its next suspension (see
+/// wait() for what cancelling a coroutine that awaits the task does).
 template <class T = void>
 class task {
 public:
@@ -98,8 +104,9 @@ public:
   /// Renames the task.
   void set_name(std::string name) { checked()->set_name(std::move(name)); }
 
-  /// Awaits the task from any coroutine on its loop: its value, or rethrows. Cancelling the
-  /// awaiting coroutine cancels the task (the awaiter then sees how the task ends).
+  /// Awaits the task from any coroutine on its loop: its value, or rethrows.
+  /// Cancellation: cancelling the awaiting coroutine cancels the task too, and the awaiter
+  /// then sees how the task ends (shield() keeps the task running instead).
   [[nodiscard]] awaitable<T> wait() const
   {
     // Named locals: g++ 12 destroys temporaries with destructors in a co_await operand twice.

@@ -28,7 +28,10 @@ private:
   std::string what_;
 };
 
-/// asyncio.TaskGroup: children fail together, and none outlives wait().
+/// asyncio.TaskGroup: children fail together, and none outlives wait(). Finished children
+/// are forgotten, so a group may live as long as a server.
+///
+/// Thread safety: belongs to the loop it was made on; use it from that loop's steps.
 class ASYNCPP_DECL task_group {
 public:
   /// A group on the running loop.
@@ -56,8 +59,9 @@ public:
   }
 
   /// The `async with` exit: waits for every child. Throws exception_group when a child
-  /// failed (its siblings were cancelled), else cancelled_error when the waiter was
-  /// cancelled (which cancels every child, and is waited out too).
+  /// failed (its siblings were cancelled).
+  /// Cancellation: cancels every child and waits for them, then throws cancelled_error
+  /// (exception_group instead if a child failed otherwise, as in Python).
   [[nodiscard]] awaitable<void> wait();
 
 private:

@@ -30,6 +30,8 @@ awaitable<void> fulfil(awaitable<T> coro, std::shared_ptr<std::promise<T>> promi
 
 /// asyncio.run_coroutine_threadsafe: schedules `coro` as a task on `loop` from any thread;
 /// the future gets its value or exception (a loop that closes first breaks the promise).
+/// Thread safety: any thread, any moment; std::runtime_error once the loop is closed.
+/// Cancellation: a cancelled task sets cancelled_error on the future.
 template <class T>
 std::future<T> run_coroutine_threadsafe(awaitable<T> coro, event_loop& loop)
 {

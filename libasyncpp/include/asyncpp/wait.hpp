@@ -2,17 +2,9 @@
 #ifndef ASYNCPP_WAIT_HPP
 #define ASYNCPP_WAIT_HPP
 
-#include <asyncpp/detail/await_task.hpp>
-#include <asyncpp/detail/resume.hpp>
-#include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <chrono>
-#include <deque>
-#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -29,211 +21,15 @@ struct wait_result {
   std::vector<task<T>> done, pending;
 };
 
-namespace detail {
+} // namespace asyncpp
 
-template <class A>
-struct awaited;
-template <class T>
-struct awaited<awaitable<T>> {
-  using value = T;
-};
-template <class T>
-struct awaited<task<T>> {
-  using value = T;
-};
+// The machinery, with the public types above in view.
+#include <asyncpp/detail/wait.hpp>
 
-template <class T>
-task<T> as_task(awaitable<T> aw)
-{
-  return get_running_loop().create_task(std::move(aw));
-}
-template <class T>
-task<T> as_task(task<T> t)
-{
-  return t;
-}
+namespace asyncpp {
 
-/// The value of a finished task for whoever awaited it (see task_state::read).
-template <class T>
-T finished_value(const task<T>& t)
-{
-  if constexpr (std::is_void_v<T>)
-    t.state()->read();
-  else
-    return t.state()->read();
-}
-
-/// Resumes a task wait and records whether a cancellation of the waiter went on to the task.
-struct record_forwarded {
-  static constexpr bool reads_outcome = false;
-  bool* forwarded;
-  template <class Handler>
-  void operator()(Handler& h, task_state_base&, task_state_base* waiting, bool passed_on) const
-  {
-    *forwarded = passed_on;
-    resume_wait(h, waiting, passed_on ? wait_end::passed_on : wait_end::completed);
-  }
-};
-
-/// Waits until `t` is done (see await_task_op); true if a cancellation of the waiter was
-/// passed on to it.
-template <class T>
-awaitable<bool> wait_done(const task<T>& t)
-{
-  bool forwarded = false;
-  state_ptr<task_state_base> awaited(t.state());
-  auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      initiate_await_task<record_forwarded>{}, boost::asio::use_awaitable, awaited, record_forwarded{&forwarded});
-  co_await std::move(done);
-  co_return forwarded;
-}
-
-template <class T, class Aw>
-awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout)
-{
-  task<T> t = as_task(std::move(aw));
-  bool expired = false;
-  handle timer;
-  if (!t.done()) // an inner that already finished returns its result, whatever the timeout
-    timer = get_running_loop().call_later(timeout, [&expired, t]() mutable {
-      expired = true;
-      t.cancel();
-    });
-  struct cancel_timer {
-    handle& h;
-    ~cancel_timer() { h.cancel(); }
-  } guard{timer};
-  // Cancelling the awaiter cancels the inner work; either way it is waited for.
-  const bool forwarded = co_await wait_done(t);
-  if (forwarded)
-    throw cancellation_of(current_task_state());
-  if (expired && t.cancelled())
-    throw timeout_error();
-  co_return finished_value(t);
-}
-
-/// Waits for a task without letting the waiter's cancellation reach it.
-template <class Handler>
-class shield_op final : public done_waiter {
-public:
-  explicit shield_op(Handler&& h) : handler_(std::move(h)) {}
-  void start(task_state_base& shielded)
-  {
-    auto slot = boost::asio::get_associated_cancellation_slot(handler_);
-    if (slot.is_connected())
-      slot.template emplace<leave>(leave{this});
-    shielded.add_waiter(*this);
-  }
-  void on_done(task_state_base&) noexcept override { finish(false); }
-  void discard() noexcept override { delete this; }
-
-private:
-  struct leave {
-    shield_op* op;
-    void operator()(boost::asio::cancellation_type_t) const
-    {
-      if (op->linked()) { // the awaiter leaves; the task runs on
-        op->unlink();
-        op->finish(true);
-      }
-    }
-  };
-  void finish(bool cancelled) noexcept
-  {
-    post_owned_step(std::unique_ptr<shield_op>(this), [cancelled](shield_op& op, task_state_base* task) {
-      resume_wait(op.handler_, task, cancelled ? wait_end::cancelled : wait_end::completed);
-    });
-  }
-
-public:
-  Handler& handler() noexcept { return handler_; }
-
-private:
-  Handler handler_;
-};
-
-struct initiate_shield {
-  template <class Handler>
-  void operator()(Handler&& h, state_ptr<task_state_base> shielded) const
-  {
-    auto* op = new shield_op<std::decay_t<Handler>>(std::forward<Handler>(h));
-    op->start(*shielded);
-  }
-};
-
-/// Waits (without raising or cancelling anything) until `when` is met, `timeout` passed,
-/// or the waiter is cancelled (then cancelled_error).
-ASYNCPP_DECL awaitable<void> wait_states(std::vector<state_ptr<task_state_base>> states, return_when when,
-                                        std::optional<std::chrono::steady_clock::duration> timeout);
-
-template <class T>
-std::vector<state_ptr<task_state_base>> states_of(const std::vector<task<T>>& ts)
-{
-  std::vector<state_ptr<task_state_base>> out;
-  out.reserve(ts.size());
-  for (auto& t : ts)
-    out.emplace_back(checked_state(t.state()));
-  return out;
-}
-
-/// The shared state of one as_completed() range: tasks in the order they finish.
-template <class T>
-class completion_order {
-public:
-  completion_order(std::vector<task<T>> ts, std::optional<std::chrono::steady_clock::duration> timeout)
-      : tasks_(std::move(ts))
-  {
-    if (timeout)
-      deadline_ = std::chrono::steady_clock::now() + *timeout;
-    for (auto& t : tasks_)
-      checked_state(t.state())->add_waiter(order_.emplace_back(this, t));
-  }
-  completion_order(const completion_order&) = delete;
-  completion_order& operator=(const completion_order&) = delete;
-  ~completion_order()
-  {
-    for (auto& w : order_)
-      w.unlink();
-  }
-  std::size_t size() const noexcept { return tasks_.size(); }
-
-  /// The next task to finish: its value, or its exception; timeout_error after the deadline.
-  static awaitable<T> next(std::shared_ptr<completion_order> self)
-  {
-    while (self->finished_.empty()) {
-      std::optional<std::chrono::steady_clock::duration> left;
-      if (self->deadline_) {
-        left = *self->deadline_ - std::chrono::steady_clock::now();
-        if (*left <= std::chrono::steady_clock::duration::zero())
-          throw timeout_error();
-      }
-      std::vector<state_ptr<task_state_base>> pending;
-      for (auto& t : self->tasks_)
-        if (!t.done())
-          pending.emplace_back(t.state());
-      co_await wait_states(std::move(pending), return_when::first_completed, left);
-    }
-    task<T> t = std::move(self->finished_.front());
-    self->finished_.pop_front();
-    co_return finished_value(t);
-  }
-
-private:
-  struct order_waiter final : done_waiter {
-    order_waiter(completion_order* o, const task<T>& t) : owner(o), task_(t) {}
-    completion_order* owner;
-    task<T> task_;
-    void on_done(task_state_base&) noexcept override { owner->finished_.push_back(task_); }
-    void discard() noexcept override {}
-  };
-  std::vector<task<T>> tasks_;
-  std::deque<order_waiter> order_;
-  std::deque<task<T>> finished_;
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
-};
-
-} // namespace detail
-
+/// Thread safety of every wait here: from the loop's steps, like the tasks they take.
+///
 /// Awaits `aw` (an awaitable or a task) for at most `timeout`. On expiry the inner work
 /// is cancelled and waited for; timeout_error if it then ended cancelled, else its value
 /// or exception (Python 3.12). Cancelling the awaiter cancels the inner work, waits for
@@ -246,8 +42,8 @@ template <class Aw, class Rep, class Period>
                                   std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
 }
 
-/// Awaits `t` without letting the awaiter's cancellation reach it: a cancelled awaiter
-/// throws cancelled_error while `t` runs on.
+/// Awaits `t` without letting the awaiter's cancellation reach it.
+/// Cancellation: a cancelled awaiter throws cancelled_error while `t` runs on.
 template <class T>
 [[nodiscard]] awaitable<T> shield(task<T> t)
 {
@@ -266,6 +62,7 @@ template <class T>
 }
 
 /// asyncio.wait: raises nothing and cancels nothing; on timeout returns what is done so far.
+/// Cancellation: throws cancelled_error; the tasks run on.
 template <class T>
 [[nodiscard]] awaitable<wait_result<T>> wait(std::vector<task<T>> ts, return_when when = return_when::all_completed,
                                             std::optional<std::chrono::steady_clock::duration> timeout = {})
@@ -279,6 +76,7 @@ template <class T>
 
 /// asyncio.as_completed: a range of awaitables, the k-th awaited yields the k-th task to
 /// finish (its value, or rethrows); the one awaited after `timeout` throws timeout_error.
+/// Cancellation: the awaiting coroutine throws cancelled_error; the tasks run on.
 template <class T>
 class as_completed_range {
 public:

@@ -1,0 +1,345 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+// gather()'s machinery: child records, the tuple and range operations. Included by
+// gather.hpp after the public types it uses (outcome<T>, return_exceptions_t).
+#ifndef ASYNCPP_DETAIL_GATHER_HPP
+#define ASYNCPP_DETAIL_GATHER_HPP
+
+#include <asyncpp/detail/resume.hpp>
+#include <asyncpp/detail/resumer.hpp>
+#include <asyncpp/detail/task_executor.hpp>
+#include <asyncpp/event_loop.hpp>
+#include <asyncpp/task.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace asyncpp {
+
+namespace detail {
+
+/// The type-independent bookkeeping of one gather (src/gather.cpp): counts the children
+/// down, fails fast, turns an outside cancellation into cancelling every child, and
+/// resumes the waiting coroutine once every child has finished.
+class ASYNCPP_DECL gather_core {
+public:
+  gather_core(std::size_t children, bool return_exceptions) noexcept
+      : pending_(children), return_exceptions_(return_exceptions)
+  {
+  }
+  gather_core(const gather_core&) = delete;
+  gather_core& operator=(const gather_core&) = delete;
+
+  /// Suspends the waiting coroutine (`handler`), then starts the children.
+  template <class Handler>
+  void start(Handler&& handler)
+  {
+    const resume_point rp = resume_point_of(handler);
+    const auto io = rp.io_executor();
+    loop_ = io ? *io : get_running_loop().get_executor();
+    parent_ = rp.task;
+    resumer_ = resumer(std::forward<Handler>(handler));
+    if (resumer_.slot().is_connected())
+      resumer_.slot().emplace<outside_cancel>(this);
+    start_children();
+  }
+
+  /// A child ended; `failure` is null on success (a cancelled child: cancelled_error).
+  void child_finished(const std::exception_ptr& failure) noexcept;
+  /// A child's frame was destroyed unfinished (its loop closed): once every pending child
+  /// has gone, the waiting coroutine is destroyed too (and this object with it).
+  void child_discarded() noexcept;
+
+  const std::exception_ptr& first_error() const noexcept { return first_error_; }
+  const boost::asio::io_context::executor_type& loop_executor() const noexcept { return *loop_; }
+  /// Children run under the waiting task's name (current_task() names it).
+  task_state_base* parent_task() const noexcept { return parent_; }
+
+protected:
+  ~gather_core() = default;
+  virtual void start_children() = 0;
+  virtual void cancel_children() noexcept = 0;
+
+private:
+  struct outside_cancel {
+    gather_core* core;
+    void operator()(boost::asio::cancellation_type_t) const { core->cancel_from_outside(); }
+  };
+  void cancel_from_outside() noexcept;
+  void settle() noexcept;
+
+  std::size_t pending_;
+  bool return_exceptions_;
+  bool discarded_ = false;
+  bool outside_cancel_ = false;    // an outside cancellation came before any failure
+  bool outside_signalled_ = false; // an outside cancellation reached this gather
+  std::exception_ptr first_error_;
+  std::optional<boost::asio::io_context::executor_type> loop_;
+  task_state_base* parent_ = nullptr;
+  resumer resumer_;
+};
+
+/// A gather child that is an awaitable: co_spawned directly, its outcome kept here. No
+/// task state, registry entry or post of its own: one record per child, all in one
+/// allocation (this is where gather's cost over hand-written Asio went; asyncpp-bench).
+template <class T>
+class light_child {
+public:
+  using gathered_type = T;
+  using value_type = value_or_monostate<T>;
+  explicit light_child(awaitable<T> body) : body_(std::move(body)) {}
+  light_child(const light_child&) = delete;
+  light_child& operator=(const light_child&) = delete;
+
+  void start(gather_core& core)
+  {
+    if (cancel_requested_) { // a sibling failed before this one started
+      done_ = true;
+      error_ = std::make_exception_ptr(cancelled_error());
+      core.child_finished(error_);
+      return;
+    }
+    auto ex = core.parent_task() ? boost::asio::any_io_executor(task_executor(core.loop_executor(), core.parent_task(), true))
+                                 : boost::asio::any_io_executor(core.loop_executor());
+    boost::asio::co_spawn(ex, std::move(body_), boost::asio::bind_cancellation_slot(signal_.slot(), completion{this, &core}));
+  }
+  void cancel() noexcept
+  {
+    if (!done_ && !cancel_requested_) {
+      cancel_requested_ = true;
+      signal_.emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+  std::exception_ptr failure() const noexcept { return error_; }
+  value_type take()
+  {
+    if (error_)
+      std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+
+private:
+  // Tells the gather exactly once: finished, or (destroyed uncalled, as when the loop
+  // closes) discarded.
+  struct completion {
+    light_child* child;
+    gather_core* core;
+    completion(light_child* c, gather_core* g) noexcept : child(c), core(g) {}
+    completion(completion&& o) noexcept : child(o.child), core(std::exchange(o.core, nullptr)) {}
+    completion& operator=(completion&&) = delete;
+    ~completion()
+    {
+      if (core)
+        core->child_discarded();
+    }
+    void operator()(std::exception_ptr e, value_type v = {})
+    {
+      child->done_ = true;
+      classify_end(e, child->cancel_requested_, {});
+      if (e)
+        child->error_ = e;
+      else
+        child->value_.emplace(std::move(v));
+      std::exchange(core, nullptr)->child_finished(child->error_);
+    }
+  };
+
+  awaitable<T> body_;
+  std::optional<value_type> value_;
+  std::exception_ptr error_;
+  boost::asio::cancellation_signal signal_;
+  bool done_ = false;
+  bool cancel_requested_ = false;
+};
+
+/// A gather child that is a task: gather waits on it like any awaiter. `Owned`: gather
+/// made it from an awaitable (one co_spawn cannot complete, its T having no default).
+template <class T, bool Owned>
+class task_child final : public done_waiter {
+public:
+  using gathered_type = T;
+  using value_type = value_or_monostate<T>;
+  explicit task_child(task<T> t) : task_(std::move(t)) {}
+  explicit task_child(awaitable<T> body) : body_(std::move(body)) {}
+
+  void start(gather_core& core)
+  {
+    core_ = &core;
+    if (!task_.valid())
+      task_ = get_running_loop().create_task(std::move(body_));
+    if (cancel_before_start_)
+      task_.state()->cancel({});
+    task_.state()->add_waiter(*this);
+  }
+  void cancel() noexcept
+  {
+    if (!task_.valid())
+      cancel_before_start_ = true;
+    else if (!task_.done())
+      task_.state()->cancel({});
+  }
+  std::exception_ptr failure() const noexcept { return task_.state()->failure(); }
+  value_type take()
+  {
+    if constexpr (Owned)
+      return task_.state()->take(); // gather made the task: nobody else reads it
+    else
+      return task_.state()->read();
+  }
+
+  // failure() marks the exception retrieved: gather passes it on or returns it.
+  void on_done(task_state_base& t) noexcept override { core_->child_finished(t.failure()); }
+  void discard() noexcept override { core_->child_discarded(); }
+
+private:
+  task<T> task_;
+  awaitable<T> body_;
+  gather_core* core_ = nullptr;
+  bool cancel_before_start_ = false;
+};
+
+template <class A>
+struct child_kind;
+template <class T>
+struct child_kind<awaitable<T>> {
+  using value = T;
+  using type = std::conditional_t<std::is_void_v<T> || std::is_default_constructible_v<T>, light_child<T>,
+                                  task_child<T, true>>;
+};
+template <class T>
+struct child_kind<task<T>> {
+  using value = T;
+  using type = task_child<T, false>;
+};
+template <class A>
+using child_t = typename child_kind<std::decay_t<A>>::type;
+
+template <class A>
+concept gather_argument = requires { typename child_kind<std::decay_t<A>>::value; };
+
+/// A child's part of gather's result: its value, or under return_exceptions an
+/// outcome<Out> (Out: R for the variadic form, T for the range form, as in the API).
+template <bool ReturnExceptions, class Out, class Child>
+auto child_result(Child& c)
+{
+  if constexpr (ReturnExceptions) {
+    if (auto e = c.failure())
+      return outcome<Out>(e);
+    return outcome<Out>(c.take());
+  } else {
+    return c.take();
+  }
+}
+
+template <bool ReturnExceptions, class A>
+using tuple_result_t = std::conditional_t<ReturnExceptions, outcome<value_or_monostate<typename child_kind<A>::value>>,
+                                          value_or_monostate<typename child_kind<A>::value>>;
+template <bool ReturnExceptions, class A>
+using range_result_t = std::conditional_t<ReturnExceptions, outcome<typename child_kind<A>::value>,
+                                          value_or_monostate<typename child_kind<A>::value>>;
+
+template <class... Children>
+class gather_tuple_op final : public gather_core {
+public:
+  template <class... Aws>
+  explicit gather_tuple_op(bool return_exceptions, Aws&&... aws)
+      : gather_core(sizeof...(Children), return_exceptions), children(std::forward<Aws>(aws)...)
+  {
+  }
+  std::tuple<Children...> children;
+
+private:
+  void start_children() override
+  {
+    std::apply([this](auto&... c) { (c.start(*this), ...); }, children);
+  }
+  void cancel_children() noexcept override
+  {
+    std::apply([](auto&... c) { (c.cancel(), ...); }, children);
+  }
+};
+
+template <class Child>
+class gather_range_op final : public gather_core {
+public:
+  template <class A>
+  gather_range_op(bool return_exceptions, std::vector<A>& items) : gather_core(items.size(), return_exceptions)
+  {
+    for (auto& item : items)
+      children.emplace_back(std::move(item)); // built in place: children never move
+  }
+  std::deque<Child> children;
+
+private:
+  void start_children() override
+  {
+    for (auto& c : children)
+      c.start(*this);
+  }
+  void cancel_children() noexcept override
+  {
+    for (auto& c : children)
+      c.cancel();
+  }
+};
+
+/// Suspends until every child of `op` has finished; rethrows the first failure, or
+/// cancelled_error when an outside cancellation came first.
+template <class Op>
+awaitable<void> run_gather(Op& op)
+{
+  auto all_done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+      [&op](auto handler) { op.start(std::move(handler)); }, boost::asio::use_awaitable);
+  return all_done;
+}
+
+template <bool ReturnExceptions, class... Aws>
+awaitable<std::tuple<tuple_result_t<ReturnExceptions, Aws>...>> gather_tuple(Aws... aws)
+{
+  if constexpr (sizeof...(Aws) == 0) {
+    co_return std::tuple<>{};
+  } else {
+    gather_tuple_op<child_t<Aws>...> op(ReturnExceptions, std::move(aws)...);
+    auto all_done = run_gather(op);
+    co_await std::move(all_done);
+    if (op.first_error())
+      std::rethrow_exception(op.first_error());
+    co_return std::apply(
+        [](auto&... c) {
+          return std::tuple<tuple_result_t<ReturnExceptions, Aws>...>{
+              child_result<ReturnExceptions, value_or_monostate<typename std::decay_t<decltype(c)>::gathered_type>>(
+                  c)...};
+        },
+        op.children);
+  }
+}
+
+template <bool ReturnExceptions, class A>
+awaitable<std::vector<range_result_t<ReturnExceptions, A>>> gather_range(std::vector<A> items)
+{
+  std::vector<range_result_t<ReturnExceptions, A>> results;
+  if (items.empty())
+    co_return results;
+  gather_range_op<child_t<A>> op(ReturnExceptions, items);
+  auto all_done = run_gather(op);
+  co_await std::move(all_done);
+  if (op.first_error())
+    std::rethrow_exception(op.first_error());
+  results.reserve(op.children.size());
+  for (auto& c : op.children)
+    results.push_back(child_result<ReturnExceptions, typename child_kind<A>::value>(c));
+  co_return results;
+}
+
+} // namespace detail
+
+} // namespace asyncpp
+
+#endif
