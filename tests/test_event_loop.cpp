@@ -197,6 +197,10 @@ BOOST_AUTO_TEST_CASE(a_strand_loop_serialises_its_work_on_a_context_run_by_four_
 
 BOOST_AUTO_TEST_CASE(a_plain_loop_run_by_two_threads_at_once_fails_loudly)
 {
+#if !ASYNCPP_CHECK_LOOP_THREADS
+  BOOST_TEST_MESSAGE("the check is compiled out (NDEBUG): it runs in the Debug (sanitizer) builds");
+  return;
+#endif
   // In a child process: the failure is an abort with a message naming the remedy.
   int err[2];
   BOOST_REQUIRE(::pipe(err) == 0);

@@ -150,27 +150,28 @@ public:
   /// loop, a second thread entering while the first is inside is the programming error of
   /// running one loop's io_context on several threads: it aborts with a message naming
   /// the strand constructor, instead of letting the loop's state be corrupted silently.
-  /// Builds with NDEBUG check with plain loads and stores (nearly free, but may miss an
-  /// overlap); others with an atomic exchange, which sees every one.
+  /// An atomic exchange sees every overlap; the check is compiled in unless
+  /// ASYNCPP_CHECK_LOOP_THREADS is 0 (the default with NDEBUG, see config.hpp).
   const void* enter() noexcept
   {
+#if ASYNCPP_CHECK_LOOP_THREADS
     if (strand_)
       return nullptr;
     const void* self = this_thread_token();
-#ifdef NDEBUG
-    const void* previous = active_thread_.load(std::memory_order_relaxed);
-    active_thread_.store(self, std::memory_order_relaxed);
-#else
     const void* previous = active_thread_.exchange(self, std::memory_order_acq_rel);
-#endif
     if (previous && previous != self)
       report_concurrent_run();
     return previous;
+#else
+    return nullptr;
+#endif
   }
-  void leave(const void* previous) noexcept
+  void leave([[maybe_unused]] const void* previous) noexcept
   {
+#if ASYNCPP_CHECK_LOOP_THREADS
     if (!strand_)
       active_thread_.store(previous, std::memory_order_release);
+#endif
   }
 
   /// Keeps `job` until job_returned() and hands it to its executor in the next step of
