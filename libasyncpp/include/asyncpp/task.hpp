@@ -36,6 +36,24 @@ struct task_signature<void> {
 
 } // namespace detail
 
+namespace detail {
+/// How asyncpp's combinators (gather, wait, task_group, the loop) reach a task's state,
+/// which task<T> keeps private.
+struct task_access {
+  template <class T>
+  static task_state<T>* state(const task<T>& t) noexcept
+  {
+    return t.state();
+  }
+};
+/// task_access::state as a function: impl/event_loop.hpp names it before task.hpp is seen.
+template <class T>
+task_state<T>* task_state_of(const task<T>& t) noexcept
+{
+  return task_access::state(t);
+}
+} // namespace detail
+
 /// A type-erased handle to any task (task<T> converts to it).
 ///
 /// Thread safety: as task<T>.
@@ -137,10 +155,11 @@ public:
   /// A type-erased handle to the same task.
   operator task_handle() const { return task_handle(ref_.get()); }
 
-  /// The shared state (for asyncpp's own combinators).
+private:
+  friend struct detail::task_access;
+  /// The shared state, for asyncpp's own combinators (through detail::task_access).
   detail::task_state<T>* state() const noexcept { return ref_.get(); }
 
-private:
   struct deliver_outcome {
     static constexpr bool reads_outcome = true; // the handler gets the outcome as arguments
     template <class Handler>

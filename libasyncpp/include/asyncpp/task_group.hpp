@@ -80,7 +80,7 @@ private:
   {
     ++running_;
     running_children_.push_back(*waiter);
-    t.state()->add_waiter(*waiter.release());
+    detail::task_access::state(t)->add_waiter(*waiter.release());
     return t;
   }
   void check_open() const;

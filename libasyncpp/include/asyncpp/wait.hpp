@@ -47,7 +47,7 @@ template <class Aw, class Rep, class Period>
 template <class T>
 [[nodiscard]] awaitable<T> shield(task<T> t)
 {
-  detail::state_ptr<detail::task_state_base> shielded(detail::checked_state(t.state()));
+  detail::state_ptr<detail::task_state_base> shielded(detail::checked_state(detail::task_access::state(t)));
   auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
       detail::initiate_shield{}, boost::asio::use_awaitable, shielded);
   co_await std::move(done);

@@ -175,23 +175,23 @@ public:
     if (!task_.valid())
       task_ = get_running_loop().create_task(std::move(body_));
     if (cancel_before_start_)
-      task_.state()->cancel({});
-    task_.state()->add_waiter(*this);
+      task_access::state(task_)->cancel({});
+    task_access::state(task_)->add_waiter(*this);
   }
   void cancel() noexcept
   {
     if (!task_.valid())
       cancel_before_start_ = true;
     else if (!task_.done())
-      task_.state()->cancel({});
+      task_access::state(task_)->cancel({});
   }
-  std::exception_ptr failure() const noexcept { return task_.state()->failure(); }
+  std::exception_ptr failure() const noexcept { return task_access::state(task_)->failure(); }
   value_type take()
   {
     if constexpr (Owned)
-      return task_.state()->take(); // gather made the task: nobody else reads it
+      return task_access::state(task_)->take(); // gather made the task: nobody else reads it
     else
-      return task_.state()->read();
+      return task_access::state(task_)->read();
   }
 
   // failure() marks the exception retrieved: gather passes it on or returns it.

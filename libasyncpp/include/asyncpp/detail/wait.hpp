@@ -49,9 +49,9 @@ template <class T>
 T finished_value(const task<T>& t)
 {
   if constexpr (std::is_void_v<T>)
-    t.state()->read();
+    task_access::state(t)->read();
   else
-    return t.state()->read();
+    return task_access::state(t)->read();
 }
 
 /// Resumes a task wait and records whether a cancellation of the waiter went on to the task.
@@ -72,7 +72,7 @@ template <class T>
 awaitable<bool> wait_done(const task<T>& t)
 {
   bool forwarded = false;
-  state_ptr<task_state_base> awaited(t.state());
+  state_ptr<task_state_base> awaited(task_access::state(t));
   auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
       initiate_await_task<record_forwarded>{}, boost::asio::use_awaitable, awaited, record_forwarded{&forwarded});
   co_await std::move(done);
@@ -163,7 +163,7 @@ std::vector<state_ptr<task_state_base>> states_of(const std::vector<task<T>>& ts
   std::vector<state_ptr<task_state_base>> out;
   out.reserve(ts.size());
   for (auto& t : ts)
-    out.emplace_back(checked_state(t.state()));
+    out.emplace_back(checked_state(task_access::state(t)));
   return out;
 }
 
@@ -177,7 +177,7 @@ public:
     if (timeout)
       deadline_ = std::chrono::steady_clock::now() + *timeout;
     for (auto& t : tasks_)
-      checked_state(t.state())->add_waiter(order_.emplace_back(this, t));
+      checked_state(task_access::state(t))->add_waiter(order_.emplace_back(this, t));
   }
   completion_order(const completion_order&) = delete;
   completion_order& operator=(const completion_order&) = delete;
@@ -201,7 +201,7 @@ public:
       std::vector<state_ptr<task_state_base>> pending;
       for (auto& t : self->tasks_)
         if (!t.done())
-          pending.emplace_back(t.state());
+          pending.emplace_back(task_access::state(t));
       co_await wait_states(std::move(pending), return_when::first_completed, left);
     }
     task<T> t = std::move(self->finished_.front());

@@ -19,6 +19,9 @@ namespace detail {
 /// (task.hpp).
 template <class T, class Body>
 task<T> spawn_task(event_loop& loop, Body body, std::string name);
+/// A task's shared state (task.hpp; task<T> keeps it private).
+template <class T>
+task_state<T>* task_state_of(const task<T>& t) noexcept;
 } // namespace detail
 
 template <class T>
@@ -42,11 +45,11 @@ auto event_loop::create_task(F&& f, std::string name)
 template <class T>
 T event_loop::run_until_complete(task<T> t)
 {
-  run_until_done(*detail::checked_state(t.state()));
+  run_until_done(*detail::checked_state(detail::task_state_of(t)));
   if constexpr (std::is_void_v<T>)
     t.result();
   else
-    return t.state()->read(); // a move-only result is moved out
+    return detail::task_state_of(t)->read(); // a move-only result is moved out
 }
 
 template <class T>
@@ -54,11 +57,11 @@ T event_loop::run_until_complete(awaitable<T> coro)
 {
   check_can_run("run_until_complete");
   task<T> t = create_task(std::move(coro));
-  run_until_done(*t.state());
+  run_until_done(*detail::task_state_of(t));
   if constexpr (std::is_void_v<T>)
     t.result();
   else
-    return t.state()->take();
+    return detail::task_state_of(t)->take();
 }
 
 template <class Executor, class F, class... Args>
