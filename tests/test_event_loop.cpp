@@ -353,6 +353,23 @@ BOOST_AUTO_TEST_CASE(a_closed_loop_refuses_work)
   BOOST_CHECK_THROW(loop.call_soon_threadsafe([] {}), std::runtime_error);
 }
 
+BOOST_AUTO_TEST_CASE(close_reports_done_callbacks_that_never_run)
+{
+  handler_log log;
+  bool called = false;
+  {
+    asyncpp::event_loop loop;
+    log.install(loop);
+    auto t = loop.create_task([]() -> awaitable<void> { co_await asyncpp::sleep(1h); }, "sleeper");
+    t.add_done_callback([&](asyncpp::task<void>&) { called = true; });
+    loop.run_until_complete(yield(2));
+    loop.close(); // the task is pending: its frame goes, its callback never runs
+  }
+  BOOST_TEST(!called);
+  BOOST_REQUIRE(log.count("Task was destroyed but it is pending: its done callbacks never run") == 1u);
+  BOOST_TEST(log.seen.back().task_name == "sleeper");
+}
+
 BOOST_AUTO_TEST_CASE(close_destroys_pending_frames_without_resuming_them)
 {
   bool destroyed_waiting = false, destroyed_queued = false, destroyed_sleeping = false, caught = false;

@@ -8,6 +8,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <atomic>
+#include <cstdio>
 
 namespace asyncpp {
 
@@ -214,6 +215,16 @@ void frame_destroyed(task_state_base& state) noexcept
 
 void task_state_base::detach_from_loop() noexcept
 {
+  if (!callbacks_.empty() && loop_) {
+    // Python warns "Task was destroyed but it is pending!"; here the callbacks that
+    // someone is counting on never run, so the handler is told (never silently).
+    try {
+      loop_->call_exception_handler(
+          {"Task was destroyed but it is pending: its done callbacks never run", nullptr, name()});
+    } catch (...) { // out of memory for the message itself
+      std::fputs("asyncpp: close() destroyed a pending task; its done callbacks never run\n", stderr);
+    }
+  }
   loop_ = nullptr;
   auto callbacks = std::move(callbacks_);
   callbacks.clear();
