@@ -201,7 +201,7 @@ void task_state_base::finish(std::exception_ptr e) noexcept
     for (auto& cb : callbacks)
       loop_->call_soon(std::move(cb));
   }
-  callbacks_.clear();
+  report_dropped_callbacks(); // a closed loop runs no callback
   if (handles_ == 0 && has_unretrieved_exception())
     report_unretrieved();
 }
@@ -215,23 +215,31 @@ void frame_destroyed(task_state_base& state) noexcept
 
 void task_state_base::detach_from_loop() noexcept
 {
-  if (!callbacks_.empty() && loop_) {
-    // Python warns "Task was destroyed but it is pending!"; here the callbacks that
-    // someone is counting on never run, so the handler is told (never silently).
-    try {
-      loop_->call_exception_handler(
-          {"Task was destroyed but it is pending: its done callbacks never run", nullptr, name()});
-    } catch (...) { // out of memory for the message itself
-      std::fputs("asyncpp: close() destroyed a pending task; its done callbacks never run\n", stderr);
-    }
-  }
+  report_dropped_callbacks();
   loop_ = nullptr;
-  auto callbacks = std::move(callbacks_);
-  callbacks.clear();
   while (done_waiter* w = waiters_.front()) {
     w->unlink();
     w->discard();
   }
+}
+
+void task_state_base::report_dropped_callbacks() noexcept
+{
+  if (callbacks_.empty())
+    return;
+  // Python warns "Task was destroyed but it is pending!"; here callbacks that someone
+  // counts on never run, so the exception handler is told: never a silent drop.
+  try {
+    const exception_context context{"Task was destroyed but it is pending: its done callbacks never run", nullptr,
+                                    name()};
+    if (loop_ && core_->loop())
+      loop_->call_exception_handler(context);
+    else
+      event_loop::default_exception_handler(context);
+  } catch (...) { // no memory for the message itself
+    std::fputs("asyncpp: a task's done callbacks never run: its loop closed while it was pending\n", stderr);
+  }
+  auto dropped = std::move(callbacks_);
 }
 
 void task_state_base::report_unretrieved() noexcept

@@ -147,6 +147,8 @@ private:
   friend class asyncpp::event_loop;
   friend class done_waiter;
   void report_unretrieved() noexcept;
+  /// Done callbacks that will never run (the loop closed first) are reported, then dropped.
+  void report_dropped_callbacks() noexcept;
   void post_emit();
 
   std::size_t refs_ = 0;
