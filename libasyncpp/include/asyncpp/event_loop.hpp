@@ -156,10 +156,10 @@ public:
   /// What the default handler does: one line on stderr.
   static void default_exception_handler(const exception_context& context) noexcept;
 
-  /// The unfinished tasks, oldest first (all_tasks() reads this).
+private:
+  /// The unfinished tasks, oldest first (all_tasks() reads this through loop_access).
   std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
 
-private:
   friend class detail::task_state_base;
   friend struct detail::loop_access;
   friend void detail::finish_run(event_loop& loop);

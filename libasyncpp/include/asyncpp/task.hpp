@@ -192,7 +192,7 @@ inline std::optional<task_handle> current_task()
 inline std::vector<task_handle> all_tasks(event_loop& loop = get_running_loop())
 {
   std::vector<task_handle> out;
-  for (auto& s : loop.unfinished_tasks())
+  for (auto& s : detail::loop_access::unfinished_tasks(loop))
     out.emplace_back(s.get());
   return out;
 }

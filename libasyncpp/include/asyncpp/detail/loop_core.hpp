@@ -38,6 +38,13 @@ struct loop_access {
   static void run_callback(event_loop& loop, const std::function<void()>& cb) noexcept;
   /// The executor of the loop's default thread pool (created on first use).
   ASYNCPP_DECL static boost::asio::io_context::executor_type default_executor(event_loop& loop);
+  /// The loop's unfinished tasks, oldest first (a template: event_loop is complete only
+  /// where it is called).
+  template <class Loop>
+  static auto unfinished_tasks(const Loop& loop)
+  {
+    return loop.unfinished_tasks();
+  }
 };
 
 struct executor_job_tag {};
