@@ -84,13 +84,12 @@ handle event_loop::schedule_timer(clock::time_point when, std::function<void()> 
   state->timer = timer;
   // The handler owns the timer; the handle only observes it, so a handle that outlives
   // the loop never touches a destroyed io_context.
-  core_->start_on_loop([&](auto handler) { timer->async_wait(std::move(handler)); },
-                       [core = core_, state, timer, cb = std::move(cb)](const boost::system::error_code& ec) {
-                         if (ec || state->cancelled || core->closed())
-                           return;
-                         detail::loop_step_scope scope(*core);
-                         core->loop()->run_callback(cb);
-                       });
+  detail::loop_core::start_on_loop(
+      core_.get(), [&](auto handler) { timer->async_wait(std::move(handler)); },
+      [core = core_, state, timer, cb = std::move(cb)](const boost::system::error_code& ec) {
+        if (!ec && !state->cancelled)
+          core->run_as_step([&] { core->loop()->run_callback(cb); });
+      });
   return handle(state);
 }
 

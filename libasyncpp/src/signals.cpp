@@ -29,22 +29,25 @@ void event_loop::add_signal_handler(int signum, std::function<void()> cb)
 void event_loop::arm_signal_wait()
 {
   // One wait at a time, re-armed after each signal, for all the handled signals.
-  core_->start_on_loop([this](auto handler) { signals_->set.async_wait(std::move(handler)); },
-                       [core = core_](const boost::system::error_code& ec, int signum) {
-                         event_loop* loop = core->loop();
-                         if (ec || core->closed() || !loop || !loop->signals_)
-                           return;
-                         detail::loop_step_scope scope(*core);
-                         loop->signals_->waiting = false;
-                         const auto it = loop->signals_->handlers.find(signum);
-                         if (it != loop->signals_->handlers.end()) {
-                           auto cb = it->second; // the handler may remove itself
-                           loop->run_callback(cb);
-                         }
-                         if (loop->signals_ && !loop->signals_->handlers.empty() &&
-                             !std::exchange(loop->signals_->waiting, true))
-                           loop->arm_signal_wait();
-                       });
+  detail::loop_core::start_on_loop(
+      core_.get(), [this](auto handler) { signals_->set.async_wait(std::move(handler)); },
+      [core = core_](const boost::system::error_code& ec, int signum) {
+        if (ec)
+          return;
+        core->run_as_step([&] { // a closed loop (or a gone one: closed too) does nothing
+          event_loop* loop = core->loop();
+          if (!loop || !loop->signals_)
+            return;
+          loop->signals_->waiting = false;
+          const auto it = loop->signals_->handlers.find(signum);
+          if (it != loop->signals_->handlers.end()) {
+            auto cb = it->second; // the handler may remove itself
+            loop->run_callback(cb);
+          }
+          if (loop->signals_ && !loop->signals_->handlers.empty() && !std::exchange(loop->signals_->waiting, true))
+            loop->arm_signal_wait();
+        });
+      });
 }
 
 bool event_loop::remove_signal_handler(int signum)

@@ -38,12 +38,10 @@ public:
     if (slot.is_connected())
       slot.template emplace<cancel_timer>(cancel_timer{&self->timer_});
     auto& timer = self->timer_;
-    loop_core* core = self->rp_.core;
-    auto on_expiry = [self = std::move(self)](const boost::system::error_code& ec) mutable { self->finish(ec); };
-    if (core)
-      core->start_on_loop([&](auto handler) { timer.async_wait(std::move(handler)); }, std::move(on_expiry));
-    else
-      timer.async_wait(std::move(on_expiry));
+    const loop_core* core = self->rp_.core;
+    loop_core::start_on_loop(
+        core, [&](auto handler) { timer.async_wait(std::move(handler)); },
+        [self = std::move(self)](const boost::system::error_code& ec) mutable { self->finish(ec); });
   }
 
 private:
@@ -59,12 +57,12 @@ private:
       slot.clear();
     const bool aborted = ec == asio::error::operation_aborted;
     if (rp_.core) {
-      if (rp_.core->closed())
-        return; // nothing a closed loop queued runs: the sleeper's frame goes with this object
-      // Already a completion on the loop's thread (or strand): resume inline, as Asio would.
-      loop_step_scope step(*rp_.core);
-      current_task_scope scope(rp_.task);
-      resume_wait(handler_, rp_.cancel_target(), aborted ? wait_end::cancelled : wait_end::completed);
+      // Already a completion on the loop's thread (or strand): resume inline, as Asio
+      // would. A closed loop's sleeper is not resumed: its frame goes with this object.
+      rp_.core->run_as_step([&] {
+        current_task_scope scope(rp_.task);
+        resume_wait(handler_, rp_.cancel_target(), aborted ? wait_end::cancelled : wait_end::completed);
+      });
     } else if (rp_.native) {
       resume_wait(handler_, nullptr, aborted ? wait_end::cancelled : wait_end::completed);
     } else {

@@ -25,8 +25,7 @@ public:
   void start(Handler&& handler, std::optional<std::chrono::steady_clock::duration> timeout)
   {
     const resume_point rp = resume_point_of(handler);
-    const auto io = rp.io_executor();
-    loop_ = io ? *io : get_running_loop().get_executor();
+    loop_ = rp.io_executor_or_running_loop();
     core_ = rp.core;
     resumer_ = resumer(std::forward<Handler>(handler));
     if (resumer_.slot().is_connected())
@@ -45,10 +44,7 @@ public:
         if (ec != asio::error::operation_aborted && !finished_)
           finish(wait_end::completed, resumer::slot_action::clear);
       };
-      if (core_)
-        core_->start_on_loop([this](auto h) { timer_->async_wait(std::move(h)); }, on_expiry);
-      else
-        timer_->async_wait(on_expiry);
+      loop_core::start_on_loop(core_, [this](auto h) { timer_->async_wait(std::move(h)); }, on_expiry);
     }
   }
 

@@ -36,10 +36,10 @@ asyncpp::awaitable<void> sleeper(std::size_t& fired, int ms)
 template <class Make>
 auto timed(Make make, bool on_strand = false)
 {
-  asio::io_context ctx(1);
+  std::optional<asio::io_context> strand_ctx; // only a strand loop adopts a context
   std::optional<asyncpp::event_loop> loop;
   if (on_strand)
-    loop.emplace(asio::make_strand(ctx));
+    loop.emplace(asio::make_strand(strand_ctx.emplace(1)));
   else
     loop.emplace();
   const auto start = clock_type::now();

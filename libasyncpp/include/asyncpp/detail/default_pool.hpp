@@ -27,7 +27,6 @@ public:
   ~default_thread_pool() { join(); }
 
   boost::asio::io_context::executor_type get_executor() noexcept { return ctx_.get_executor(); }
-  std::size_t size() const noexcept { return threads_.size(); }
   /// Lets the threads finish the queued functions and return, then joins them.
   void join() noexcept;
 

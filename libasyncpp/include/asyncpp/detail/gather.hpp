@@ -42,8 +42,7 @@ public:
   void start(Handler&& handler)
   {
     const resume_point rp = resume_point_of(handler);
-    const auto io = rp.io_executor();
-    loop_ = io ? *io : get_running_loop().get_executor();
+    loop_ = rp.io_executor_or_running_loop();
     parent_ = rp.task;
     resumer_ = resumer(std::forward<Handler>(handler));
     if (resumer_.slot().is_connected())

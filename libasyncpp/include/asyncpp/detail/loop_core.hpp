@@ -90,7 +90,6 @@ public:
   /// The loop object, or null once it has been destroyed.
   event_loop* loop() const noexcept { return loop_; }
   void forget_loop() noexcept { loop_ = nullptr; }
-  boost::asio::io_context& context() const noexcept { return *ctx_; }
   boost::asio::io_context::executor_type io_executor() const noexcept { return ctx_->get_executor(); }
   /// The strand every step of the loop runs on, or null for a plain loop.
   const strand_type* strand() const noexcept { return strand_ ? &*strand_ : nullptr; }
@@ -141,17 +140,23 @@ public:
     return true;
   }
 
-  /// Calls `initiate(handler)` with `handler` made to complete as a step of the loop:
-  /// bound to the strand when the loop has one (a plain loop's completions already run
-  /// on its only thread). For the loop's own timers and signal waits.
+  /// Calls `initiate(handler)` with `handler` made to complete on `core`'s strand when
+  /// the loop has one (a plain loop's completions already run on its only thread; a null
+  /// `core`, a coroutine that is no task's, keeps the handler as it is). For timers and
+  /// signal waits whose completion runs the loop's work.
   template <class Initiate, class Handler>
-  void start_on_loop(Initiate&& initiate, Handler&& handler)
+  static void start_on_loop(const loop_core* core, Initiate&& initiate, Handler&& handler)
   {
-    if (strand_)
-      initiate(boost::asio::bind_executor(*strand_, std::forward<Handler>(handler)));
+    if (core && core->strand_)
+      initiate(boost::asio::bind_executor(*core->strand_, std::forward<Handler>(handler)));
     else
       initiate(std::forward<Handler>(handler));
   }
+  /// Runs `f()` now as a step of the loop: not at all once the loop has closed (what it
+  /// queued does nothing then), else inside enter()/leave(). Every completion that runs
+  /// the loop's work goes through here (posted steps, timers, signals, sleeps).
+  template <class F>
+  void run_as_step(F&& f);
 
   /// Marks the calling thread as running a step of this loop until leave(). For a plain
   /// loop, a second thread entering while the first is inside is the programming error of
@@ -248,12 +253,18 @@ private:
 };
 
 template <class F>
+void loop_core::run_as_step(F&& f)
+{
+  if (closed())
+    return;
+  loop_step_scope scope(*this);
+  std::forward<F>(f)();
+}
+
+template <class F>
 void loop_core::step<F>::operator()()
 {
-  if (core->closed())
-    return;
-  loop_step_scope scope(*core);
-  f();
+  core->run_as_step(f);
 }
 
 } // namespace detail

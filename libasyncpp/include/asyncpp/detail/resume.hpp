@@ -42,6 +42,14 @@ struct resume_point {
       return core->io_executor();
     return native;
   }
+  /// That io_context, or the running loop's for a coroutine on none (a user's strand):
+  /// where a wait that owns its resumption posts it.
+  boost::asio::io_context::executor_type io_executor_or_running_loop() const
+  {
+    if (const auto io = io_executor())
+      return *io;
+    return loop_access::core(get_running_loop())->io_executor();
+  }
   /// True when called from a step in which the coroutine may be resumed inline.
   bool running_in_this_thread() const noexcept
   {

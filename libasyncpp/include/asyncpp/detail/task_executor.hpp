@@ -25,9 +25,11 @@ struct run_in_task {
   F f;
   void operator()()
   {
-    current_task_scope scope(task);
-    loop_step_scope step(task->core());
-    std::move(f)();
+    // Also a step queued before the loop closed and run after it does nothing.
+    task->core().run_as_step([this] {
+      current_task_scope scope(task);
+      std::move(f)();
+    });
   }
 };
 
