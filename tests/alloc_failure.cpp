@@ -1,6 +1,6 @@
 // Allocation failure is an exception, never a crash: a small workload (create_task, gather,
 // wait_for, queue put/get, run_in_executor, a failing gather child, a timeout, a lock
-// handed over, a task group) runs once for every allocation it makes, with that
+// handed over, done callbacks, task groups with a failing member) runs once for every allocation it makes, with that
 // allocation failing. Each run must end with std::bad_alloc out of run() (or, where
 // asyncpp reports a task's failure instead of raising it, with the exception handler
 // told about it), never std::terminate, a hang or a leak (LeakSanitizer checks each run
@@ -115,6 +115,7 @@ awaitable<void> failing()
 }
 
 bool handler_saw_bad_alloc = false;
+int callbacks_called = 0;
 
 awaitable<int> workload()
 {
@@ -163,14 +164,35 @@ awaitable<int> workload()
   co_await asyncpp::sleep(0s);
   lock.release();
   co_await contender.wait();
+  // Done callbacks, added before and after the task finished (they count in a global: a
+  // failure may destroy this frame before they run).
   auto observed = loop.create_task(child(7));
+  observed.add_done_callback([](asyncpp::task<int>&) { callbacks_called += 1; });
   const int f = co_await observed.wait();
+  observed.add_done_callback([](asyncpp::task<int>&) { callbacks_called += 10; });
+  co_await asyncpp::sleep(0s);
+  co_await asyncpp::sleep(0s);
+  // A task group: one member succeeds, one fails and takes a sleeping sibling with it.
   asyncpp::task_group group;
   auto member = group.create_task(child(8));
   co_await group.wait();
-  co_return a + b + c + items + d + e + f + member.result();
+  int g = 0;
+  try {
+    asyncpp::task_group failing_group;
+    failing_group.create_task(asyncpp::sleep(1h));
+    failing_group.create_task(failing());
+    co_await failing_group.wait();
+  } catch (const asyncpp::exception_group& eg) {
+    g = static_cast<int>(eg.exceptions().size()) * 100;
+    for (const auto& e : eg.exceptions()) // a failure to make the child's exception is this run's
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::runtime_error&) {
+      }
+  }
+  co_return a + b + c + items + d + e + f + callbacks_called + member.result() + g;
 }
-constexpr int expected = 1 + 2 + 3 + 6 + 4 + 11 + 7 + 8;
+constexpr int expected = 1 + 2 + 3 + 6 + 4 + 11 + 7 + 11 + 8 + 100;
 
 /// How one run in a child process ended.
 enum outcome : int {

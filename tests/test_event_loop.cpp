@@ -92,6 +92,30 @@ BOOST_AUTO_TEST_CASE(call_soon_runs_in_fifo_order_and_can_be_cancelled)
   BOOST_TEST((order == std::vector<int>{0, 1, 2, 3, 4}));
 }
 
+BOOST_AUTO_TEST_CASE(callbacks_woken_tasks_and_done_callbacks_share_one_fifo)
+{
+  // Python's single ready queue: what the loop schedules runs in the order it was
+  // scheduled, whether it is a callback, a woken coroutine or a done callback.
+  asyncpp::event_loop loop;
+  std::vector<std::string> order;
+  asyncpp::event ev;
+  auto waiter = loop.create_task([&]() -> awaitable<void> {
+    co_await ev.wait();
+    order.push_back("waiter");
+  });
+  auto finisher = loop.create_task([]() -> awaitable<int> { co_return 1; });
+  loop.run_until_complete([&]() -> awaitable<void> {
+    co_await yield(); // the waiter waits, the finisher is done
+    loop.call_soon([&] { order.push_back("a"); });
+    ev.set();
+    finisher.add_done_callback([&](asyncpp::task<int>&) { order.push_back("done"); });
+    loop.call_soon([&] { order.push_back("b"); });
+    co_await waiter.wait();
+    co_await yield();
+  }());
+  BOOST_TEST((order == std::vector<std::string>{"a", "waiter", "done", "b"}));
+}
+
 BOOST_AUTO_TEST_CASE(call_later_and_call_at_never_fire_early)
 {
   asyncpp::event_loop loop;

@@ -43,27 +43,18 @@ void event_loop::run_callback(const std::function<void()>& cb) noexcept
   }
 }
 
-namespace {
-
-/// A call_soon callback as the step that runs it (on the loop, its strand, while open).
-struct callback_step {
-  std::shared_ptr<detail::handle_state> state;
-  std::function<void()> cb;
-  detail::loop_core* core;
-  void operator()() const
-  {
-    if (!state->cancelled)
-      detail::loop_access::run_callback(*core->loop(), cb);
-  }
-};
-
-} // namespace
+void detail::callback_item::run()
+{
+  std::unique_ptr<callback_item> self(this);
+  if ((!handle_ || !handle_->cancelled) && core_.loop())
+    loop_access::run_callback(*core_.loop(), fn_);
+}
 
 handle event_loop::call_soon(std::function<void()> cb)
 {
   check_usable("call_soon");
   auto state = std::make_shared<detail::handle_state>();
-  detail::loop_core::post_owned(core_, callback_step{state, std::move(cb), core_.get()});
+  core_->schedule(*new detail::callback_item(*core_, std::move(cb), state));
   return handle(state);
 }
 
@@ -71,7 +62,11 @@ handle event_loop::call_soon_threadsafe(std::function<void()> cb)
 {
   // Touches only the core, which serialises this with close(): never a closed context.
   auto state = std::make_shared<detail::handle_state>();
-  if (!detail::loop_core::post_threadsafe(core_, callback_step{state, std::move(cb), core_.get()}))
+  auto item = std::make_unique<detail::callback_item>(*core_, std::move(cb), state);
+  const bool posted = detail::loop_core::post_threadsafe(core_, [core = core_.get(), item = std::move(item)]() mutable {
+    core->schedule(*item.release()); // into the ready queue: FIFO with call_soon
+  });
+  if (!posted)
     throw std::runtime_error("asyncpp: call_soon_threadsafe: the event loop is closed");
   return handle(state);
 }

@@ -43,8 +43,7 @@ void gather_core::settle() noexcept
   // An outside cancellation that came before any failure is gather's own (cancelled_error);
   // one that came after was passed on to the children, whose failure gather raises.
   resumer_.resume(resumer::slot_action::clear,
-                  outside_cancel_ ? wait_end::cancelled : outside_signalled_ ? wait_end::passed_on : wait_end::completed,
-                  *loop_);
+                  outside_cancel_ ? wait_end::cancelled : outside_signalled_ ? wait_end::passed_on : wait_end::completed);
 }
 
 } // namespace asyncpp::detail

@@ -21,13 +21,74 @@ void loop_core::report_concurrent_run() noexcept
   std::abort();
 }
 
+void loop_core::schedule(ready_item& item) noexcept
+{
+  if (closed()) {
+    item.drop();
+    return;
+  }
+  if (!running_in_this_thread()) {
+    // Another thread (a loop awaiting a task of this one, a worker), or this one outside
+    // run(): handed over through the io_context, serialised with close() like
+    // call_soon_threadsafe.
+    try {
+      std::lock_guard<std::mutex> guard(threadsafe_mutex_);
+      if (closed())
+        item.drop();
+      else
+        post_to_context(handover{shared_from_this(), &item});
+    } catch (...) { // the handover dropped the item
+      std::fputs("asyncpp: out of memory while waking a coroutine of another thread's loop: it was destroyed\n",
+                 stderr);
+    }
+    return;
+  }
+  ready_.push_back(item);
+  if (step_depth_ == 0 && !drain_posted_) { // queued from outside a step (a plain handler)
+    try {
+      post_drain();
+    } catch (...) { // stays queued: the next step that ends posts the batch
+    }
+  }
+}
+
+void loop_core::drop_ready() noexcept
+{
+  while (ready_item* item = ready_.pop_front())
+    item->drop();
+}
+
+void loop_core::post_drain()
+{
+  drain_posted_ = true;
+  try {
+    post_to_context(drain_ready{shared_from_this()});
+  } catch (...) {
+    drain_posted_ = false;
+    throw;
+  }
+}
+
+void loop_core::run_ready()
+{
+  drain_posted_ = false;
+  run_as_step([this] {
+    for (std::size_t batch = ready_.size(); batch > 0; --batch) {
+      ready_item* item = ready_.pop_front();
+      if (!item)
+        break;
+      item->run();
+    }
+  });
+}
+
 void loop_core::submit_job(std::shared_ptr<executor_submission> job)
 {
   job_batch_.reserve(job_batch_.size() + 1); // the only step here that can fail: before anything changes
   executor_submission& submission = *job;
   if (!std::exchange(job_flush_posted_, true)) {
     try {
-      post_owned(shared_from_this(), [this] {
+      post([this] {
         job_flush_posted_ = false;
         auto batch = std::move(job_batch_);
         job_batch_.clear();

@@ -5,6 +5,7 @@
 // resumed inline from that completion (see detail/resume.hpp for why).
 
 #include <asyncpp/detail/resume.hpp>
+#include <asyncpp/detail/resumer.hpp>
 #include <asyncpp/sleep.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -85,7 +86,7 @@ struct initiate_sleep {
     const resume_point rp = resume_point_of(h);
     if (d <= std::chrono::steady_clock::duration::zero()) {
       // A post cannot be cancelled: a cancellation during it is seen when it resumes.
-      post_resume(std::forward<Handler>(h), wait_end::completed, asio::system_executor());
+      resumer(std::forward<Handler>(h)).resume(resumer::slot_action::keep, wait_end::completed);
       return;
     }
     const auto io = rp.io_executor();

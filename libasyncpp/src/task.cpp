@@ -36,6 +36,17 @@ bool is_operation_aborted(const std::exception_ptr& e) noexcept
   }
 }
 
+/// `error` as an exception_ptr. Not std::make_exception_ptr: it copies the error, and a
+/// copy that fails to allocate its message silently yields a std::bad_alloc instead.
+std::exception_ptr captured(cancelled_error error)
+{
+  try {
+    throw std::move(error); // moved: allocates nothing more
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
 std::uint64_t next_task_number() noexcept
 {
   static std::atomic<std::uint64_t> counter{0};
@@ -62,13 +73,30 @@ void throw_empty_handle()
   throw invalid_state_error("asyncpp: use of an empty task handle");
 }
 
+namespace {
+
+/// The error of a task whose frame was destroyed unfinished, made once, before any task
+/// exists (the task's constructor asks for it), so finishing such a task allocates nothing.
+const std::exception_ptr& frame_destroyed_error()
+{
+  static const std::exception_ptr error = captured(cancelled_error("the task's coroutine frame was destroyed"));
+  return error;
+}
+
+} // namespace
+
 task_state_base::task_state_base(event_loop& loop)
     : loop_(&loop), core_(loop_access::core(loop)), number_(next_task_number())
 {
+  frame_destroyed_error();
   loop.register_task(*this);
 }
 
-task_state_base::~task_state_base() = default;
+task_state_base::~task_state_base()
+{
+  while (ready_item* cb = callbacks_.pop_front())
+    cb->drop();
+}
 
 void task_state_base::drop_handle() noexcept
 {
@@ -84,26 +112,41 @@ bool task_state_base::cancel(std::string message)
     return false;
   cancel_called_ = true;
   cancel_pending_ = true;
-  if (!message.empty())
+  if (!message.empty()) {
     cancel_message_ = std::move(message);
+    // Made here, where failing may throw: finish() and begin() must not allocate.
+    cancellation_ = captured(cancelled_error(cancel_message_));
+  }
   // Before the first step, begin() sees the pending request and the body never runs.
   if (started_)
     post_emit();
   return true;
 }
 
-void task_state_base::post_emit()
+void task_state_base::post_emit() noexcept
 {
-  // Posted, not emitted here: cancel() only requests (nothing of the task may run inside
+  // Queued, not emitted here: cancel() only requests (nothing of the task may run inside
   // it), and a task that cancels itself must get the request at its next suspension.
   if (emit_posted_ || !loop_ || loop_->is_closed())
     return;
   emit_posted_ = true;
-  core_->post([self = state_ptr<task_state_base>(this)] {
-    self->emit_posted_ = false;
-    if (!self->done_ && self->take_pending_cancel())
-      self->signal_.emit(boost::asio::cancellation_type::terminal);
-  });
+  add_ref(); // released by the step
+  core_->schedule(emit_step_);
+}
+
+void task_state_base::emit_step::run()
+{
+  state_ptr<task_state_base> self(task);
+  task->release(); // the queue's reference
+  task->emit_posted_ = false;
+  if (!task->done_ && task->take_pending_cancel())
+    task->signal_.emit(boost::asio::cancellation_type::terminal);
+}
+
+void task_state_base::emit_step::drop() noexcept
+{
+  task->emit_posted_ = false;
+  task->release();
 }
 
 std::exception_ptr task_state_base::exception()
@@ -151,7 +194,7 @@ void task_state_base::add_waiter(done_waiter& w) noexcept
 void task_state_base::add_done_callback(std::function<void()> cb)
 {
   if (!done_) {
-    callbacks_.push_back(std::move(cb));
+    callbacks_.push_back(*new callback_item(*core_, std::move(cb)));
     return;
   }
   if (!loop_ || !core_->loop())
@@ -164,18 +207,25 @@ bool task_state_base::begin() noexcept
   started_ = true;
   if (!take_pending_cancel())
     return true;
-  finish(std::make_exception_ptr(cancelled_error(cancel_message_)));
+  finish(cancellation());
   return false;
 }
 
-bool classify_end(std::exception_ptr& e, bool cancel_requested, const std::string& message) noexcept
+std::exception_ptr task_state_base::cancellation() const noexcept
+{
+  // Without a message, cancelled_error holds an empty string: making it allocates nothing
+  // through operator new (the exception object comes from the C++ runtime's own pool).
+  return cancellation_ ? cancellation_ : std::make_exception_ptr(cancelled_error());
+}
+
+bool classify_end(std::exception_ptr& e, bool cancel_requested, const std::exception_ptr& cancellation) noexcept
 {
   if (!e)
     return false;
   if (is_cancelled_error(e))
     return true;
   if (cancel_requested && is_operation_aborted(e)) {
-    e = std::make_exception_ptr(cancelled_error(message));
+    e = cancellation ? cancellation : std::make_exception_ptr(cancelled_error());
     return true;
   }
   return false;
@@ -183,7 +233,7 @@ bool classify_end(std::exception_ptr& e, bool cancel_requested, const std::strin
 
 void task_state_base::finish(std::exception_ptr e) noexcept
 {
-  cancelled_ = classify_end(e, cancel_called_, cancel_message_);
+  cancelled_ = classify_end(e, cancel_called_, cancellation_);
   error_ = std::move(e);
   done_ = true;
   cancel_pending_ = false;
@@ -196,10 +246,9 @@ void task_state_base::finish(std::exception_ptr e) noexcept
     w->unlink();
     w->on_done(*this);
   }
-  if (!callbacks_.empty() && loop_ && !loop_->is_closed()) {
-    auto callbacks = std::move(callbacks_);
-    for (auto& cb : callbacks)
-      loop_->call_soon(std::move(cb));
+  if (loop_ && !loop_->is_closed()) {
+    while (ready_item* cb = callbacks_.pop_front())
+      core_->schedule(*cb);
   }
   report_dropped_callbacks(); // a closed loop runs no callback
   if (handles_ == 0 && has_unretrieved_exception())
@@ -210,7 +259,7 @@ void frame_destroyed(task_state_base& state) noexcept
 {
   // A closing loop detached its tasks first (loop() is null): those stay not done.
   if (!state.done() && state.loop() && !state.loop()->is_closed())
-    state.finish(std::make_exception_ptr(cancelled_error("the task's coroutine frame was destroyed")));
+    state.finish(frame_destroyed_error());
 }
 
 void task_state_base::detach_from_loop() noexcept
@@ -239,7 +288,8 @@ void task_state_base::report_dropped_callbacks() noexcept
   } catch (...) { // no memory for the message itself
     std::fputs("asyncpp: a task's done callbacks never run: its loop closed while it was pending\n", stderr);
   }
-  auto dropped = std::move(callbacks_);
+  while (ready_item* cb = callbacks_.pop_front())
+    cb->drop();
 }
 
 void task_state_base::report_unretrieved() noexcept
@@ -247,11 +297,15 @@ void task_state_base::report_unretrieved() noexcept
   if (reported_)
     return;
   reported_ = true;
-  exception_context context{"Task exception was never retrieved", error_, name()};
-  if (loop_ && core_->loop())
-    loop_->call_exception_handler(context);
-  else
-    event_loop::default_exception_handler(context);
+  try {
+    const exception_context context{"Task exception was never retrieved", error_, name()};
+    if (loop_ && core_->loop())
+      loop_->call_exception_handler(context);
+    else
+      event_loop::default_exception_handler(context);
+  } catch (...) { // no memory for the task's name
+    std::fputs("asyncpp: Task exception was never retrieved (no memory to say more)\n", stderr);
+  }
 }
 
 } // namespace detail

@@ -21,6 +21,8 @@ task_group::~task_group()
   // Children may outlive the group: they must no longer report to it.
   while (child_waiter* w = running_children_.front())
     forget(*w);
+  while (child_waiter* w = failed_children_.pop_front())
+    delete w;
 }
 
 void task_group::check_open() const
@@ -43,13 +45,17 @@ void task_group::forget(child_waiter& w) noexcept
 
 void task_group::child_done(child_waiter& w, detail::task_state_base& t) noexcept
 {
-  forget(w);
   --running_;
   if (t.failed()) {
-    errors_.push_back(t.failure()); // retrieved: the group raises it
-    cancel_children();              // siblings fail together
-  } else if (t.cancelled()) {
-    t.mark_retrieved();
+    w.detail::done_waiter::unlink();
+    running_children_.remove(w);
+    w.error = t.failure(); // retrieved: the group raises it
+    failed_children_.push_back(w);
+    cancel_children(); // siblings fail together
+  } else {
+    forget(w);
+    if (t.cancelled())
+      t.mark_retrieved();
   }
   if (running_ == 0)
     idle_.wake_all();
@@ -68,8 +74,14 @@ awaitable<void> task_group::wait()
     }
   }
   waited_ = true;
-  if (!errors_.empty())
-    throw exception_group(std::move(errors_));
+  if (!failed_children_.empty()) {
+    std::vector<std::exception_ptr> errors;
+    errors.reserve(failed_children_.size());
+    failed_children_.for_each([&](child_waiter& w) { errors.push_back(w.error); });
+    while (child_waiter* w = failed_children_.pop_front())
+      delete w;
+    throw exception_group(std::move(errors));
+  }
   if (cancelled)
     throw detail::cancellation_of(detail::current_task_state());
 }

@@ -92,7 +92,7 @@ private:
       waiters_[i].unlink();
     if (timer_)
       timer_->cancel();
-    resumer_.resume(slot, end, *loop_);
+    resumer_.resume(slot, end);
   }
 
   std::vector<state_ptr<task_state_base>> states_;

@@ -67,10 +67,13 @@ public:
 private:
   struct child_tag {};
   /// Waits for one running child; linked into the child's state and into the group, and
-  /// deleted when the child finishes, so a long-lived group holds only running children.
+  /// deleted when the child finishes, so a long-lived group holds only running children
+  /// (and failed ones, whose exception it keeps for wait(): a finishing child allocates
+  /// nothing).
   struct child_waiter final : detail::done_waiter, detail::list_hook<child_tag> {
     explicit child_waiter(task_group* g) : group(g) {}
     task_group* group;
+    std::exception_ptr error;
     void on_done(detail::task_state_base& t) noexcept override { group->child_done(*this, t); }
     void discard() noexcept override { group->forget(*this); }
   };
@@ -90,8 +93,8 @@ private:
 
   event_loop* loop_;
   detail::intrusive_list<child_waiter, child_tag> running_children_;
+  detail::intrusive_list<child_waiter, child_tag> failed_children_;
   std::size_t running_ = 0;
-  std::vector<std::exception_ptr> errors_;
   bool waited_ = false;
   detail::waiter_list idle_;
 };

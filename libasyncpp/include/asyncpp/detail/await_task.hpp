@@ -40,17 +40,19 @@ struct call_on {
 };
 
 /// One suspended wait for a task: owns the waiter's completion handler until the task is
-/// done, then resumes it in a step of its own (see post_completion). `Deliver` calls the
+/// done, then resumes it in a step of its own (see queued_resumption). `Deliver` calls the
 /// handler with what the operation's signature asks for.
 template <class Handler, class Deliver>
-class await_task_op final : public done_waiter {
+class await_task_op final : public done_waiter,
+                            public queued_resumption<await_task_op<Handler, Deliver>>,
+                            public recycled_allocation {
 public:
   await_task_op(Handler&& h, state_ptr<task_state_base> awaited, Deliver deliver)
       : handler_(std::move(h)), awaited_(std::move(awaited)), deliver_(std::move(deliver))
   {
   }
 
-  /// Takes ownership of itself: deleted once the handler has been posted or discarded.
+  /// Takes ownership of itself: deleted once the handler has been called or discarded.
   void start()
   {
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
@@ -78,17 +80,13 @@ public:
         return;
       }
     }
-    post_completion(
-        std::move(handler_),
-        [a = std::move(awaited_), d = std::move(deliver_), forwarded = forwarded_](Handler& h,
-                                                                                 task_state_base* waiting) mutable {
-          d(h, *a, waiting, forwarded);
-        },
-        fallback);
-    delete this;
+    this->resume_later(fallback);
   }
 
   void discard() noexcept override { delete this; }
+
+  Handler& handler() noexcept { return handler_; }
+  void complete(task_state_base* waiting) { deliver_(handler_, *awaited_, waiting, forwarded_); }
 
 private:
   Handler handler_;

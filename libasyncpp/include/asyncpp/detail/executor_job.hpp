@@ -53,7 +53,7 @@ struct executor_job_return {
     auto j = std::move(job);
     j->core->job_returned(*j);
     if (j->waiter)
-      j->waiter.resume_here(j->core->io_executor());
+      j->waiter.resume_here();
   }
 };
 
@@ -89,7 +89,7 @@ private:
     } catch (...) {
       self->error = std::current_exception();
     }
-    core->post(executor_job_return<executor_job>(std::move(self)));
+    core->post_from_worker(executor_job_return<executor_job>(std::move(self)));
     core->finish_job(); // the last touch of the loop: close() may go on after it
   }
 
@@ -104,7 +104,7 @@ struct job_cancel {
   {
     // Prompt: the awaiter leaves now; the function runs on to its end on its thread.
     if (job->waiter)
-      job->waiter.resume(resumer::slot_action::keep, wait_end::cancelled, job->core->io_executor());
+      job->waiter.resume(resumer::slot_action::keep, wait_end::cancelled);
   }
 };
 

@@ -11,9 +11,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -69,10 +71,69 @@ private:
   std::shared_ptr<executor_submission> registered_; // set while the loop keeps it
 };
 
+struct ready_tag {};
+
+/// Work waiting in a loop's ready queue for a later step: a woken coroutine, a callback, a
+/// task's start. Linked, never allocated by the queue: whatever is queued was allocated
+/// when it came to exist (the wait, the call_soon), so waking a coroutine or finishing a
+/// task, which must not fail, only links.
+class ready_item : public list_hook<ready_tag> {
+public:
+  /// Runs the work, once, in a step of the loop; the item disposes of itself.
+  virtual void run() = 0;
+  /// The loop closed first: disposes of the item (and what it would have resumed) unrun.
+  virtual void drop() noexcept = 0;
+
+protected:
+  ready_item() = default;
+  ~ready_item() = default;
+};
+
+/// Class-specific new/delete from Asio's per-thread recycling cache, which Asio's own
+/// handlers use: an item allocated per step costs what the post it replaces cost.
+struct recycled_allocation {
+  static void* operator new(std::size_t size)
+  {
+    return boost::asio::recycling_allocator<std::max_align_t>().allocate(blocks(size));
+  }
+  static void operator delete(void* p, std::size_t size) noexcept
+  {
+    boost::asio::recycling_allocator<std::max_align_t>().deallocate(static_cast<std::max_align_t*>(p), blocks(size));
+  }
+
+private:
+  static std::size_t blocks(std::size_t size) noexcept
+  {
+    return (size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
+  }
+};
+
+/// A function queued as a step of a loop.
+template <class F>
+class posted_step final : public ready_item, public recycled_allocation {
+public:
+  explicit posted_step(F f) : f_(std::move(f)) {}
+  void run() override
+  {
+    std::unique_ptr<posted_step> self(this);
+    f_();
+  }
+  void drop() noexcept override { delete this; }
+
+private:
+  F f_;
+};
+
 /// What every step of a loop goes through, shared (std::shared_ptr) by the loop with the
 /// tasks, timers, callbacks and executor jobs that may outlive it: where the loop's work
-/// runs (the io_context, or a strand of it), whether the loop is still open, and the check
-/// that a plain loop's work never runs on two threads at once.
+/// runs (the io_context, or a strand of it), whether the loop is still open, the check
+/// that a plain loop's work never runs on two threads at once, and the ready queue.
+///
+/// The ready queue is Python's `_ready`: what the loop itself schedules (callbacks, task
+/// starts, resumptions of asyncpp waits) is linked into it and run in FIFO order by one
+/// io_context handler per batch, posted at the end of the step that queued work. Steps
+/// that Asio schedules (completions of timers, sockets, co_spawn) stay io_context handlers
+/// and interleave with the batches, as I/O callbacks do with Python's ready callbacks.
 ///
 /// Thread safety: closed(), post_threadsafe() and close() may be called from any thread;
 /// the rest belongs to the loop's own steps.
@@ -86,6 +147,7 @@ public:
   }
   loop_core(const loop_core&) = delete;
   loop_core& operator=(const loop_core&) = delete;
+  ~loop_core() { drop_ready(); }
 
   /// The loop object, or null once it has been destroyed.
   event_loop* loop() const noexcept { return loop_; }
@@ -110,34 +172,38 @@ public:
     return strand_ ? strand_->running_in_this_thread() : ctx_->get_executor().running_in_this_thread();
   }
 
-  /// Runs `f()` later as a step of the loop (on its strand), unless the loop has closed
-  /// by then. The caller keeps this object alive until the step has run or been dropped
-  /// (a task's step holds its task state, which holds the core).
+  /// Queues `item` to run in a later step of the loop; never fails. From a thread that is
+  /// not running the loop's work (another loop's, a thread pool's, before run()), the item
+  /// is handed over through a post, which allocates: if that fails, the item is dropped
+  /// with a line on stderr. A closed loop drops the item at once.
+  void schedule(ready_item& item) noexcept;
+  /// Drops everything queued (close()).
+  void drop_ready() noexcept;
+
+  /// Runs `f()` later as a step of the loop, unless the loop has closed by then.
   template <class F>
   void post(F&& f)
   {
-    if (strand_)
-      boost::asio::post(*strand_, step<std::decay_t<F>>{this, std::forward<F>(f)});
-    else
-      boost::asio::post(ctx_->get_executor(), step<std::decay_t<F>>{this, std::forward<F>(f)});
+    schedule(*new posted_step<std::decay_t<F>>(std::forward<F>(f)));
   }
-  /// post() that also keeps the core alive itself: for the loop's own callbacks, which may
-  /// sit in an adopted io_context after the loop is gone.
-  template <class F>
-  static void post_owned(const std::shared_ptr<loop_core>& core, F&& f)
-  {
-    core->post([keep = core, f = std::forward<F>(f)]() mutable { f(); });
-  }
-  /// post() from any thread: false (and `f` dropped) when the loop has closed. Serialised
-  /// with close(), so an owned io_context is never posted to while it is being destroyed.
+  /// post() from any thread, at any moment: false (and `f` dropped) when the loop has
+  /// closed. Serialised with close(), so an owned io_context is never posted to while it
+  /// is being destroyed.
   template <class F>
   static bool post_threadsafe(const std::shared_ptr<loop_core>& core, F&& f)
   {
     std::lock_guard<std::mutex> guard(core->threadsafe_mutex_);
     if (core->closed())
       return false;
-    post_owned(core, std::forward<F>(f));
+    core->post_to_context(step<std::decay_t<F>>{core, std::forward<F>(f)});
     return true;
+  }
+  /// post() from a run_in_executor worker between try_start_job() and finish_job(), which
+  /// close() waits for: no lock needed, the context is still there.
+  template <class F>
+  void post_from_worker(F&& f)
+  {
+    post_to_context(step<std::decay_t<F>>{shared_from_this(), std::forward<F>(f)});
   }
 
   /// Calls `initiate(handler)` with `handler` made to complete on `core`'s strand when
@@ -210,13 +276,48 @@ public:
   void stop_jobs() noexcept;
 
 private:
-  /// A posted step: dropped when the loop has closed, else run inside enter()/leave().
+  /// A function posted to the io_context from another thread (it keeps the core alive: an
+  /// adopted io_context may run it after the loop is gone): dropped when the loop has
+  /// closed, else run as a step.
   template <class F>
   struct step {
-    loop_core* core;
+    std::shared_ptr<loop_core> core;
     F f;
-    void operator()();
+    void operator()() { core->run_as_step(f); }
   };
+  /// Hands a ready_item to the loop from another thread; drops it if never run.
+  struct handover {
+    std::shared_ptr<loop_core> core;
+    ready_item* item;
+    handover(std::shared_ptr<loop_core> c, ready_item* i) noexcept : core(std::move(c)), item(i) {}
+    handover(handover&& o) noexcept : core(std::move(o.core)), item(std::exchange(o.item, nullptr)) {}
+    handover& operator=(handover&&) = delete;
+    ~handover()
+    {
+      if (item)
+        item->drop();
+    }
+    void operator()() { core->schedule(*std::exchange(item, nullptr)); }
+  };
+  /// The io_context handler that runs one batch of the ready queue.
+  struct drain_ready {
+    std::shared_ptr<loop_core> core;
+    void operator()() const { core->run_ready(); }
+  };
+
+  template <class F>
+  void post_to_context(F&& f)
+  {
+    if (strand_)
+      boost::asio::post(*strand_, std::forward<F>(f));
+    else
+      boost::asio::post(ctx_->get_executor(), std::forward<F>(f));
+  }
+  /// Posts the handler that drains the ready queue, unless one is on its way.
+  void post_drain();
+  /// Runs what was queued when the batch began (later items wait for the next batch, so
+  /// the io_context's other handlers are never starved).
+  void run_ready();
 
   static const void* this_thread_token() noexcept
   {
@@ -231,6 +332,9 @@ private:
   std::atomic<bool> closed_{false};
   std::mutex threadsafe_mutex_;
   std::atomic<const void*> active_thread_{nullptr};
+  intrusive_list<ready_item, ready_tag> ready_;
+  bool drain_posted_ = false;
+  int step_depth_ = 0; // nested steps (a dispatch runs inline) on the thread in a step
   // run_in_executor bookkeeping: the lists are the loop's own, the counters cross threads.
   intrusive_list<executor_submission, executor_job_tag> outstanding_jobs_;
   std::vector<executor_submission*> job_batch_;
@@ -239,17 +343,23 @@ private:
   std::atomic<bool> accepting_jobs_{true};
 };
 
-/// enter()/leave() for the duration of a scope.
-class loop_step_scope {
+struct handle_state;
+
+/// A callback queued on a loop: call_soon's (with the handle that may cancel it), or a
+/// task's done callback, allocated when it was added so that finishing the task only links.
+class ASYNCPP_DECL callback_item final : public ready_item {
 public:
-  explicit loop_step_scope(loop_core& core) noexcept : core_(core), previous_(core.enter()) {}
-  loop_step_scope(const loop_step_scope&) = delete;
-  loop_step_scope& operator=(const loop_step_scope&) = delete;
-  ~loop_step_scope() { core_.leave(previous_); }
+  callback_item(loop_core& core, std::function<void()> fn, std::shared_ptr<handle_state> handle = {}) noexcept
+      : core_(core), fn_(std::move(fn)), handle_(std::move(handle))
+  {
+  }
+  void run() override;
+  void drop() noexcept override { delete this; }
 
 private:
-  loop_core& core_;
-  const void* previous_;
+  loop_core& core_; // outlives every item it queues (it drops them when the loop closes)
+  std::function<void()> fn_;
+  std::shared_ptr<handle_state> handle_;
 };
 
 template <class F>
@@ -257,14 +367,23 @@ void loop_core::run_as_step(F&& f)
 {
   if (closed())
     return;
-  loop_step_scope scope(*this);
+  struct scope {
+    loop_core& core;
+    const void* previous = core.enter();
+    explicit scope(loop_core& c) noexcept : core(c) { ++core.step_depth_; }
+    scope(const scope&) = delete;
+    scope& operator=(const scope&) = delete;
+    ~scope()
+    {
+      --core.step_depth_;
+      core.leave(previous);
+    }
+  } in_step(*this);
   std::forward<F>(f)();
-}
-
-template <class F>
-void loop_core::step<F>::operator()()
-{
-  core->run_as_step(f);
+  // What the step queued runs in the next batch: posted here, outside the noexcept paths
+  // (finish, wake-ups) that queued it. A failure leaves it queued for the next step.
+  if (step_depth_ == 1 && !ready_.empty() && !drain_posted_)
+    post_drain();
 }
 
 } // namespace detail

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -112,79 +113,88 @@ template <class Handler>
 void resume_wait(Handler& h, task_state_base* task, wait_end end)
 {
   const bool cancelled = take_cancellation(h, task, end);
-  std::move(h)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
+  std::move(h)(cancelled ? cancellation_ptr_of(task) : std::exception_ptr());
 }
 
-/// Runs `step(task)` later, as a step of its own: posted to the loop and run with the
-/// coroutine's task marked current, or posted to `other` (the handler's own executor).
-/// `task` is the one whose in-flight cancel() the wait takes (null for a borrowed or
-/// foreign coroutine).
-template <class Step, class Executor>
-void post_step(const resume_point& rp, const Executor& other, Step step)
-{
-  if (rp.core) {
-    // The step holds the coroutine, whose task state keeps the core alive.
-    rp.core->post([step = std::move(step), task = rp.task, borrowed = rp.borrowed]() mutable {
-      current_task_scope scope(task);
-      step(borrowed ? nullptr : task);
-    });
-  } else if (rp.native) {
-    boost::asio::post(*rp.native, [step = std::move(step)]() mutable { step(nullptr); });
-  } else {
-    boost::asio::post(other, [step = std::move(step)]() mutable { step(nullptr); });
-  }
-}
-
-/// post_step for a wait object that owns the waiter's handler and must outlive its
-/// cancellation slot handler: `self` is kept until `step(*self, task)` has run (or
-/// destroyed with the step if the loop closes first).
-template <class Op, class Step>
-void post_owned_step(std::unique_ptr<Op> self, Step step)
-{
-  const resume_point rp = resume_point_of(self->handler());
-  const auto other = boost::asio::get_associated_executor(self->handler(), boost::asio::system_executor());
-  post_step(rp, other, [self = std::move(self), step = std::move(step)](task_state_base* task) mutable {
+/// A suspended wait's resumption as an item of its loop's ready queue: the wait object,
+/// allocated when the wait began, is the item, so waking it (from finish(), a primitive's
+/// release, a cancellation handler: paths that must not fail) only links it. `Op` derives
+/// from it, is heap-allocated, provides handler() and complete(task), which calls the
+/// handler; from resume_later() on, this base owns it and deletes it once it has run.
+template <class Op>
+class queued_resumption : public ready_item {
+public:
+  void run() override
+  {
+    std::unique_ptr<Op> self(static_cast<Op*>(this));
     auto slot = boost::asio::get_associated_cancellation_slot(self->handler());
     if (slot.is_connected())
       slot.clear();
-    step(*self, task);
-  });
-}
-
-/// Runs `complete(handler, task)` in a later step (see post_step); `fallback` is the
-/// executor for handlers without one of their own (e.g. a plain callback).
-template <class Handler, class Complete, class Fallback>
-void post_completion(Handler&& h, Complete complete, const Fallback& fallback)
-{
-  const resume_point rp = resume_point_of(h);
-  const auto other = boost::asio::get_associated_executor(h, fallback);
-  post_step(rp, other, [h = std::forward<Handler>(h), complete = std::move(complete)](task_state_base* task) mutable {
-    complete(h, task);
-  });
-}
-
-/// post_completion for a wait whose outcome is only "resumed" or "cancelled".
-template <class Handler, class Fallback>
-void post_resume(Handler&& h, wait_end end, const Fallback& fallback)
-{
-  post_completion(
-      std::forward<Handler>(h), [end](auto& handler, task_state_base* task) { resume_wait(handler, task, end); },
-      fallback);
-}
-
-/// Like post_resume, but resumes inline when already in a step of its own on the loop's
-/// thread (the return of a function from a thread pool), saving a second post.
-template <class Handler, class Fallback>
-void resume_now_or_post(Handler&& h, wait_end end, const Fallback& fallback)
-{
-  const resume_point rp = resume_point_of(h);
-  if (rp.running_in_this_thread()) {
-    current_task_scope scope(rp.task);
-    resume_wait(h, rp.cancel_target(), end);
-    return;
+    current_task_scope scope(task_);
+    self->complete(borrowed_ ? nullptr : task_);
   }
-  post_resume(std::forward<Handler>(h), end, fallback);
-}
+  void drop() noexcept override { delete static_cast<Op*>(this); }
+
+protected:
+  queued_resumption() = default;
+  ~queued_resumption() = default;
+
+  /// Runs complete() in a later step: queued on the loop of the coroutine's task, or
+  /// posted to the handler's executor (`fallback` when it has none) for a coroutine that
+  /// is no task's, which allocates (on failure the coroutine is destroyed, with a line on
+  /// stderr: this path never throws).
+  template <class Fallback = boost::asio::system_executor>
+  void resume_later(const Fallback& fallback = {}) noexcept
+  {
+    Op& op = static_cast<Op&>(*this);
+    const resume_point rp = resume_point_of(op.handler());
+    if (rp.core) {
+      task_ = rp.task;
+      borrowed_ = rp.borrowed;
+      rp.core->schedule(*this);
+      return;
+    }
+    try {
+      std::unique_ptr<Op> self(&op);
+      if (rp.native)
+        boost::asio::post(*rp.native, foreign_step{std::move(self)});
+      else
+        boost::asio::post(boost::asio::get_associated_executor(op.handler(), fallback), foreign_step{std::move(self)});
+    } catch (...) {
+      std::fputs("asyncpp: out of memory while resuming a coroutine: it was destroyed\n", stderr);
+    }
+  }
+
+  /// complete() inline when the caller already runs a step of the coroutine's loop on its
+  /// thread (the return of a function from a thread pool), else resume_later().
+  void resume_here()
+  {
+    Op& op = static_cast<Op&>(*this);
+    const resume_point rp = resume_point_of(op.handler());
+    if (!rp.running_in_this_thread()) {
+      resume_later();
+      return;
+    }
+    task_ = rp.task;
+    borrowed_ = rp.borrowed;
+    run();
+  }
+
+private:
+  struct foreign_step {
+    std::unique_ptr<Op> op;
+    void operator()()
+    {
+      auto slot = boost::asio::get_associated_cancellation_slot(op->handler());
+      if (slot.is_connected())
+        slot.clear();
+      op->complete(nullptr);
+    }
+  };
+
+  task_state_base* task_ = nullptr; // the coroutine's task, marked current while it runs
+  bool borrowed_ = false;           // running under the task's name (a gather child)
+};
 
 } // namespace asyncpp::detail
 

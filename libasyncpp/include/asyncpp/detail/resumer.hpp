@@ -15,9 +15,10 @@
 namespace asyncpp::detail {
 
 /// Owns the completion handler (signature void(std::exception_ptr)) of a suspended
-/// asyncpp wait. Our own
-/// holder because asio::any_completion_handler misbehaves when moved into a posted lambda.
-/// Destroying an unresumed resumer destroys the suspended coroutine.
+/// asyncpp wait. Our own holder because asio::any_completion_handler misbehaves when moved
+/// into a posted lambda; allocated when the wait begins, so resuming never allocates (it
+/// only queues, see queued_resumption). Destroying an unresumed resumer destroys the
+/// suspended coroutine.
 class resumer {
 public:
   resumer() noexcept = default;
@@ -31,28 +32,28 @@ public:
   /// The handler's cancellation slot (may be unconnected).
   boost::asio::cancellation_slot slot() const noexcept { return impl_->slot; }
 
-  /// Whether resuming clears the handler's cancellation slot: `keep` when called from the
-  /// slot's own cancellation handler, which must not destroy itself while running (Asio
-  /// clears the slot when the coroutine resumes).
+  /// Whether resuming clears the handler's cancellation slot now: `keep` when called from
+  /// the slot's own cancellation handler, which must not destroy itself while running (the
+  /// slot is cleared in the step that resumes the coroutine).
   enum class slot_action { clear, keep };
 
   /// Resumes the coroutine in a later step (see take_cancellation for `end`).
-  void resume(slot_action slot, wait_end end, const boost::asio::io_context::executor_type& fallback)
+  void resume(slot_action slot, wait_end end) noexcept
   {
-    auto p = std::move(impl_);
+    base* p = impl_.release();
     if (slot == slot_action::clear && p->slot.is_connected())
       p->slot.clear();
-    p->resume(end, resume_mode::later, fallback);
+    p->resume(end, resume_mode::later);
   }
 
   /// resume() from a step that already runs on its own on the loop's thread: the
-  /// coroutine resumes inline instead of in one more posted step.
-  void resume_here(const boost::asio::io_context::executor_type& fallback)
+  /// coroutine resumes inline instead of in one more step.
+  void resume_here()
   {
-    auto p = std::move(impl_);
+    base* p = impl_.release();
     if (p->slot.is_connected())
       p->slot.clear();
-    p->resume(wait_end::completed, resume_mode::here_if_on_loop, fallback);
+    p->resume(wait_end::completed, resume_mode::here_if_on_loop);
   }
 
   /// Destroys the handler (and the coroutine suspended on it) without resuming it.
@@ -63,20 +64,26 @@ private:
   struct base {
     explicit base(boost::asio::cancellation_slot s) : slot(s) {}
     virtual ~base() = default;
-    virtual void resume(wait_end end, resume_mode mode, const boost::asio::io_context::executor_type& fallback) = 0;
+    /// Hands itself over to the loop (or runs now): the caller no longer owns it.
+    virtual void resume(wait_end end, resume_mode mode) = 0;
     boost::asio::cancellation_slot slot;
   };
   template <class Handler>
-  struct impl final : base {
-    explicit impl(Handler&& h) : base(boost::asio::get_associated_cancellation_slot(h)), handler(std::move(h)) {}
-    void resume(wait_end end, resume_mode mode, const boost::asio::io_context::executor_type& fallback) override
+  struct impl final : base, queued_resumption<impl<Handler>>, recycled_allocation {
+    explicit impl(Handler&& h) : base(boost::asio::get_associated_cancellation_slot(h)), handler_(std::move(h)) {}
+    void resume(wait_end end, resume_mode mode) override
     {
+      end_ = end;
       if (mode == resume_mode::here_if_on_loop)
-        resume_now_or_post(std::move(handler), end, fallback);
+        this->resume_here();
       else
-        post_resume(std::move(handler), end, fallback);
+        this->resume_later();
     }
-    Handler handler;
+    Handler& handler() noexcept { return handler_; }
+    void complete(task_state_base* task) { resume_wait(handler_, task, end_); }
+
+    Handler handler_;
+    wait_end end_ = wait_end::completed;
   };
   std::unique_ptr<base> impl_;
 };

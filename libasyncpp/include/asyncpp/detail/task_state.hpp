@@ -128,6 +128,8 @@ public:
     return std::exchange(cancel_pending_, false);
   }
   const std::string& cancel_message() const noexcept { return cancel_message_; }
+  /// The cancelled_error this task ends with when cancelled; never fails.
+  std::exception_ptr cancellation() const noexcept;
 
   boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
   boost::asio::io_context::executor_type executor() const noexcept { return core_->io_executor(); }
@@ -149,7 +151,17 @@ private:
   void report_unretrieved() noexcept;
   /// Done callbacks that will never run (the loop closed first) are reported, then dropped.
   void report_dropped_callbacks() noexcept;
-  void post_emit();
+  void post_emit() noexcept;
+
+  /// The step that delivers a cancel() request through the cancellation slot: part of the
+  /// state, so requesting a cancellation (also from noexcept paths: gather, task_group)
+  /// allocates nothing.
+  struct emit_step final : ready_item {
+    task_state_base* task;
+    explicit emit_step(task_state_base* t) noexcept : task(t) {}
+    void run() override;
+    void drop() noexcept override;
+  };
 
   std::size_t refs_ = 0;
   std::size_t handles_ = 0;
@@ -158,9 +170,11 @@ private:
   std::uint64_t number_;
   mutable std::string name_;
   std::string cancel_message_;
+  std::exception_ptr cancellation_; // cancelled_error(cancel_message_), once there is a message
   std::exception_ptr error_;
   boost::asio::cancellation_signal signal_;
-  std::vector<std::function<void()>> callbacks_;
+  intrusive_list<ready_item, ready_tag> callbacks_; // callback_items, queued when done
+  emit_step emit_step_{this};
   intrusive_list<done_waiter> waiters_;
   bool done_ = false;
   bool started_ = false;
@@ -283,9 +297,11 @@ State* checked_state(State* state)
 }
 
 /// How a coroutine that ended with `e` reads: true (cancelled) for cancelled_error, and
-/// for Asio's operation_aborted when its cancellation was requested (`e` then becomes a
-/// cancelled_error with `message`); false for a value or any other exception.
-ASYNCPP_DECL bool classify_end(std::exception_ptr& e, bool cancel_requested, const std::string& message) noexcept;
+/// for Asio's operation_aborted when its cancellation was requested (`e` then becomes
+/// `cancellation`, or a cancelled_error without message when that is null); false for a
+/// value or any other exception.
+ASYNCPP_DECL bool classify_end(std::exception_ptr& e, bool cancel_requested,
+                               const std::exception_ptr& cancellation) noexcept;
 
 /// The task whose coroutine is executing on this thread right now (null outside tasks).
 ASYNCPP_DECL task_state_base*& current_task_state() noexcept;
@@ -310,6 +326,11 @@ private:
 inline cancelled_error cancellation_of(task_state_base* waiting_task)
 {
   return waiting_task ? cancelled_error(waiting_task->cancel_message()) : cancelled_error();
+}
+/// The same, as what a wait's handler is called with; never fails.
+inline std::exception_ptr cancellation_ptr_of(task_state_base* waiting_task) noexcept
+{
+  return waiting_task ? waiting_task->cancellation() : std::make_exception_ptr(cancelled_error());
 }
 
 } // namespace detail

@@ -105,7 +105,7 @@ awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout)
 
 /// Waits for a task without letting the waiter's cancellation reach it.
 template <class Handler>
-class shield_op final : public done_waiter {
+class shield_op final : public done_waiter, public queued_resumption<shield_op<Handler>>, public recycled_allocation {
 public:
   explicit shield_op(Handler&& h) : handler_(std::move(h)) {}
   void start(task_state_base& shielded)
@@ -131,16 +131,17 @@ private:
   };
   void finish(bool cancelled) noexcept
   {
-    post_owned_step(std::unique_ptr<shield_op>(this), [cancelled](shield_op& op, task_state_base* task) {
-      resume_wait(op.handler_, task, cancelled ? wait_end::cancelled : wait_end::completed);
-    });
+    cancelled_ = cancelled;
+    this->resume_later();
   }
 
 public:
   Handler& handler() noexcept { return handler_; }
+  void complete(task_state_base* task) { resume_wait(handler_, task, cancelled_ ? wait_end::cancelled : wait_end::completed); }
 
 private:
   Handler handler_;
+  bool cancelled_ = false;
 };
 
 struct initiate_shield {

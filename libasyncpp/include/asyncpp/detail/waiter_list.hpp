@@ -81,7 +81,9 @@ private:
 /// wake-up, a notification) on to the next waiter: nothing is consumed by a waiter that
 /// does not go on.
 template <class Handler, class Abandon>
-class list_wait_op final : public list_waiter {
+class list_wait_op final : public list_waiter,
+                           public queued_resumption<list_wait_op<Handler, Abandon>>,
+                           public recycled_allocation {
 public:
   list_wait_op(Handler&& h, Abandon abandon) : handler_(std::move(h)), abandon_(std::move(abandon)) {}
 
@@ -114,24 +116,28 @@ private:
   // The op lives until its step has run (the slot handler may still point at it).
   void finish(bool cancelled_while_waiting) noexcept
   {
-    post_owned_step(std::unique_ptr<list_wait_op>(this), [cancelled_while_waiting](list_wait_op& op, task_state_base* task) {
-      const bool cancelled =
-          take_cancellation(op.handler_, task, cancelled_while_waiting ? wait_end::cancelled : wait_end::completed);
-      const bool primitive_alive = op.linked(); // in its list's handed-over part
-      op.unlink();
-      if (cancelled && !cancelled_while_waiting && primitive_alive)
-        op.abandon_();
-      std::move(op.handler_)(cancelled ? std::make_exception_ptr(cancellation_of(task)) : std::exception_ptr());
-    });
+    cancelled_while_waiting_ = cancelled_while_waiting;
+    this->resume_later();
   }
 
 public:
   Handler& handler() noexcept { return handler_; }
+  void complete(task_state_base* task)
+  {
+    const bool cancelled =
+        take_cancellation(handler_, task, cancelled_while_waiting_ ? wait_end::cancelled : wait_end::completed);
+    const bool primitive_alive = linked(); // in its list's handed-over part
+    unlink();
+    if (cancelled && !cancelled_while_waiting_ && primitive_alive)
+      abandon_();
+    std::move(handler_)(cancelled ? cancellation_ptr_of(task) : std::exception_ptr());
+  }
 
 private:
   Handler handler_;
   Abandon abandon_;
   bool woken_ = false;
+  bool cancelled_while_waiting_ = false;
 };
 
 struct initiate_list_wait {
