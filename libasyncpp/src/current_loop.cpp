@@ -1,9 +1,8 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-// The thread's running loop and current loop (get_event_loop, get_running_loop,
-// set_event_loop), and the loops get_event_loop() creates for a thread.
+// The thread's running loop, current loop and current task (get_event_loop,
+// get_running_loop, set_event_loop), and the loops get_event_loop() creates for a thread.
 
 #include <asyncpp/event_loop.hpp>
-#include <asyncpp/task.hpp>
 
 #include <deque>
 #include <memory>
@@ -15,6 +14,7 @@ namespace asyncpp {
 namespace {
 
 thread_local event_loop* running_loop_ = nullptr;
+thread_local detail::loop_task* current_task_ = nullptr;
 thread_local event_loop* current_loop_ = nullptr;
 
 // Loops that get_event_loop() created for this thread; destroyed at thread exit.
@@ -30,11 +30,16 @@ thread_local thread_loops owned_loops_;
 
 } // namespace
 
+detail::loop_task*& detail::current_loop_task() noexcept
+{
+  return current_task_;
+}
+
 event_loop& get_event_loop()
 {
   if (running_loop_)
     return *running_loop_;
-  if (auto* t = detail::current_task_state(); t && t->loop())
+  if (auto* t = detail::current_loop_task(); t && t->loop())
     return *t->loop();
   if (current_loop_)
     return *current_loop_;
@@ -51,7 +56,7 @@ event_loop& get_running_loop()
     return *running_loop_;
   // A task resumed by someone else's ctx.run() on an adopted io_context: its loop is the
   // one running it, as Python's get_running_loop() names the loop of the current task.
-  if (auto* t = detail::current_task_state(); t && t->loop())
+  if (auto* t = detail::current_loop_task(); t && t->loop())
     return *t->loop();
   throw std::runtime_error("asyncpp: no running event loop");
 }

@@ -5,8 +5,6 @@
 
 #include <asyncpp/detail/default_pool.hpp>
 #include <asyncpp/event_loop.hpp>
-#include <asyncpp/run.hpp> // declares finish_run (exported)
-#include <asyncpp/task.hpp>
 
 #include "signal_state.hpp"
 
@@ -45,7 +43,7 @@ private:
 class stop_when_done final : public detail::done_waiter {
 public:
   stop_when_done(boost::asio::io_context& ctx, std::size_t count) : ctx_(ctx), remaining_(count) {}
-  void on_done(detail::task_state_base&) noexcept override
+  void on_done(detail::loop_task&) noexcept override
   {
     if (--remaining_ == 0)
       ctx_.stop();
@@ -102,23 +100,34 @@ void event_loop::check_can_run(const char* what) const
                              ": cannot run an event loop while another loop is running on this thread");
 }
 
-void event_loop::register_task(detail::task_state_base& t) noexcept
+void event_loop::register_task(detail::loop_task& t) noexcept
 {
   t.add_ref();
   tasks_.push_back(t);
 }
 
-void event_loop::unregister_task(detail::task_state_base& t) noexcept
+void event_loop::unregister_task(detail::loop_task& t) noexcept
 {
   tasks_.remove(t);
   t.release();
 }
 
-std::vector<detail::state_ptr<detail::task_state_base>> event_loop::unfinished_tasks() const
+void detail::loop_task::join_registry() noexcept
 {
-  std::vector<detail::state_ptr<detail::task_state_base>> out;
+  loop_->register_task(*this);
+}
+
+void detail::loop_task::leave_registry() noexcept
+{
+  if (loop_ && linked())
+    loop_->unregister_task(*this);
+}
+
+std::vector<detail::state_ptr<detail::loop_task>> event_loop::unfinished_tasks() const
+{
+  std::vector<detail::state_ptr<detail::loop_task>> out;
   out.reserve(tasks_.size());
-  tasks_.for_each([&](detail::task_state_base& t) { out.emplace_back(&t); });
+  tasks_.for_each([&](detail::loop_task& t) { out.emplace_back(&t); });
   return out;
 }
 
@@ -136,10 +145,10 @@ void event_loop::run_context()
   ctx_->run();
 }
 
-void event_loop::run_until_done(detail::task_state_base& t)
+void event_loop::run_until_done(detail::loop_task& t)
 {
   check_can_run("run_until_complete");
-  detail::state_ptr<detail::task_state_base> keep(&t);
+  detail::state_ptr<detail::loop_task> keep(&t);
   stop_when_done stopper(*ctx_, 1);
   t.add_waiter(stopper);
   try {
@@ -180,7 +189,7 @@ void event_loop::cancel_all_and_wait()
   struct forward final : detail::done_waiter {
     stop_when_done* target;
     explicit forward(stop_when_done* t) : target(t) {}
-    void on_done(detail::task_state_base& t) noexcept override { target->on_done(t); }
+    void on_done(detail::loop_task& t) noexcept override { target->on_done(t); }
     void discard() noexcept override {}
   };
   std::deque<forward> waiters;
@@ -190,12 +199,8 @@ void event_loop::cancel_all_and_wait()
     stop_requested_ = false;
     run_context();
   }
-  for (auto& t : pending) {
-    if (t->has_unretrieved_exception()) {
-      t->mark_retrieved();
-      call_exception_handler({"Unhandled exception during asyncpp::run() shutdown", t->failure(), t->name()});
-    }
-  }
+  for (auto& t : pending)
+    t->report_unretrieved_at_shutdown();
 }
 
 void event_loop::close()
@@ -213,7 +218,7 @@ void event_loop::close()
   // Pending tasks: first the frames suspended on asyncpp waits (linked into task states,
   // which the registry keeps alive), then everything queued in an owned io_context. The
   // registry's references go last, so no state dies while its waiters are being dropped.
-  std::vector<detail::state_ptr<detail::task_state_base>> pending;
+  std::vector<detail::state_ptr<detail::loop_task>> pending;
   while (auto* t = tasks_.front()) {
     pending.emplace_back(t);
     unregister_task(*t);

@@ -62,12 +62,6 @@ bool is_cancellation(std::exception_ptr e) noexcept
 
 namespace detail {
 
-task_state_base*& current_task_state() noexcept
-{
-  thread_local task_state_base* current = nullptr;
-  return current;
-}
-
 void throw_empty_handle()
 {
   throw invalid_state_error("asyncpp: use of an empty task handle");
@@ -86,10 +80,10 @@ const std::exception_ptr& frame_destroyed_error()
 } // namespace
 
 task_state_base::task_state_base(event_loop& loop)
-    : loop_(&loop), core_(loop_access::core(loop)), number_(next_task_number())
+    : loop_task(loop), core_(loop_access::core(loop)), number_(next_task_number())
 {
   frame_destroyed_error();
-  loop.register_task(*this);
+  join_registry(); // last: nothing can fail once the loop holds the task
 }
 
 task_state_base::~task_state_base()
@@ -108,7 +102,7 @@ void task_state_base::drop_handle() noexcept
 
 bool task_state_base::cancel(std::string message)
 {
-  if (done_)
+  if (done())
     return false;
   cancel_called_ = true;
   cancel_pending_ = true;
@@ -127,7 +121,7 @@ void task_state_base::post_emit() noexcept
 {
   // Queued, not emitted here: cancel() only requests (nothing of the task may run inside
   // it), and a task that cancels itself must get the request at its next suspension.
-  if (emit_posted_ || !loop_ || loop_->is_closed())
+  if (emit_posted_ || !loop() || loop()->is_closed())
     return;
   emit_posted_ = true;
   add_ref(); // released by the step
@@ -139,7 +133,7 @@ void task_state_base::emit_step::run()
   state_ptr<task_state_base> self(task);
   task->release(); // the queue's reference
   task->emit_posted_ = false;
-  if (!task->done_ && task->take_pending_cancel())
+  if (!task->done() && task->take_pending_cancel())
     task->signal_.emit(boost::asio::cancellation_type::terminal);
 }
 
@@ -151,7 +145,7 @@ void task_state_base::emit_step::drop() noexcept
 
 std::exception_ptr task_state_base::exception()
 {
-  if (!done_)
+  if (!done())
     throw invalid_state_error("asyncpp: exception() of a task that is not done");
   retrieved_ = true;
   if (cancelled_)
@@ -161,7 +155,7 @@ std::exception_ptr task_state_base::exception()
 
 void task_state_base::rethrow_if_failed()
 {
-  if (!done_)
+  if (!done())
     throw invalid_state_error("asyncpp: result() of a task that is not done");
   retrieved_ = true;
   if (error_)
@@ -181,25 +175,15 @@ const std::string& task_state_base::name() const
   return name_;
 }
 
-void task_state_base::add_waiter(done_waiter& w) noexcept
-{
-  if (done_) {
-    w.on_done(*this);
-    return;
-  }
-  w.owner_ = this;
-  waiters_.push_back(w);
-}
-
 void task_state_base::add_done_callback(std::function<void()> cb)
 {
-  if (!done_) {
+  if (!done()) {
     callbacks_.push_back(*new callback_item(*core_, std::move(cb)));
     return;
   }
-  if (!loop_ || !core_->loop())
+  if (!loop() || !core_->loop())
     throw std::runtime_error("asyncpp: add_done_callback: the task's event loop is gone");
-  loop_->call_soon(std::move(cb));
+  loop()->call_soon(std::move(cb));
 }
 
 bool task_state_base::begin() noexcept
@@ -235,18 +219,13 @@ void task_state_base::finish(std::exception_ptr e) noexcept
 {
   cancelled_ = classify_end(e, cancel_called_, cancellation_);
   error_ = std::move(e);
-  done_ = true;
   cancel_pending_ = false;
   state_ptr<task_state_base> keep_alive(this); // the registry's reference goes first
-  if (loop_)
-    loop_->unregister_task(*this);
-  // Waiters first, in the order they came (each only posts its resumption), then the
+  leave_registry();
+  // Waiters first, in the order they came (each only queues its resumption), then the
   // callbacks: an exception a waiter takes is retrieved before it could be reported.
-  while (done_waiter* w = waiters_.front()) {
-    w->unlink();
-    w->on_done(*this);
-  }
-  if (loop_ && !loop_->is_closed()) {
+  notify_done();
+  if (loop() && !loop()->is_closed()) {
     while (ready_item* cb = callbacks_.pop_front())
       core_->schedule(*cb);
   }
@@ -265,10 +244,18 @@ void frame_destroyed(task_state_base& state) noexcept
 void task_state_base::detach_from_loop() noexcept
 {
   report_dropped_callbacks();
-  loop_ = nullptr;
-  while (done_waiter* w = waiters_.front()) {
-    w->unlink();
-    w->discard();
+  forget_loop();
+}
+
+void task_state_base::report_unretrieved_at_shutdown() noexcept
+{
+  if (!has_unretrieved_exception() || !loop())
+    return;
+  mark_retrieved();
+  try {
+    loop()->call_exception_handler({"Unhandled exception during asyncpp::run() shutdown", error_, name()});
+  } catch (...) { // no memory for the task's name
+    std::fputs("asyncpp: Unhandled exception during asyncpp::run() shutdown (no memory to say more)\n", stderr);
   }
 }
 
@@ -281,8 +268,8 @@ void task_state_base::report_dropped_callbacks() noexcept
   try {
     const exception_context context{"Task was destroyed but it is pending: its done callbacks never run", nullptr,
                                     name()};
-    if (loop_ && core_->loop())
-      loop_->call_exception_handler(context);
+    if (loop() && core_->loop())
+      loop()->call_exception_handler(context);
     else
       event_loop::default_exception_handler(context);
   } catch (...) { // no memory for the message itself
@@ -299,8 +286,8 @@ void task_state_base::report_unretrieved() noexcept
   reported_ = true;
   try {
     const exception_context context{"Task exception was never retrieved", error_, name()};
-    if (loop_ && core_->loop())
-      loop_->call_exception_handler(context);
+    if (loop() && core_->loop())
+      loop()->call_exception_handler(context);
     else
       event_loop::default_exception_handler(context);
   } catch (...) { // no memory for the task's name

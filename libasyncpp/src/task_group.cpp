@@ -33,7 +33,7 @@ void task_group::check_open() const
 
 void task_group::cancel_children() noexcept
 {
-  running_children_.for_each([](child_waiter& w) { w.owner_state()->cancel({}); });
+  running_children_.for_each([](child_waiter& w) { w.owner_task()->cancel({}); });
 }
 
 void task_group::forget(child_waiter& w) noexcept

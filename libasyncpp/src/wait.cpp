@@ -51,7 +51,7 @@ public:
 private:
   struct state_waiter final : done_waiter {
     wait_op* op = nullptr;
-    void on_done(task_state_base& t) noexcept override { op->state_done(t); }
+    void on_done(loop_task& t) noexcept override { op->state_done(static_cast<task_state_base&>(t)); }
     void discard() noexcept override { op->state_discarded(); }
   };
   struct leave {

@@ -4,7 +4,7 @@
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/loop_core.hpp>
-#include <asyncpp/detail/task_state.hpp>
+#include <asyncpp/detail/loop_task.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -158,18 +158,18 @@ public:
 
 private:
   /// The unfinished tasks, oldest first (all_tasks() reads this through loop_access).
-  std::vector<detail::state_ptr<detail::task_state_base>> unfinished_tasks() const;
+  std::vector<detail::state_ptr<detail::loop_task>> unfinished_tasks() const;
 
-  friend class detail::task_state_base;
+  friend class detail::loop_task;
   friend struct detail::loop_access;
   friend void detail::finish_run(event_loop& loop);
 
   void check_usable(const char* what) const;
   void check_can_run(const char* what) const;
-  void register_task(detail::task_state_base& t) noexcept;
-  void unregister_task(detail::task_state_base& t) noexcept;
+  void register_task(detail::loop_task& t) noexcept;
+  void unregister_task(detail::loop_task& t) noexcept;
   /// The non-template body of run_until_complete: runs until `t` is done.
-  void run_until_done(detail::task_state_base& t);
+  void run_until_done(detail::loop_task& t);
   /// Cancels every unfinished task and runs the loop until all have finished (run()'s shutdown).
   void cancel_all_and_wait();
   handle schedule_timer(clock::time_point when, std::function<void()> cb);
@@ -190,7 +190,7 @@ private:
   std::unique_ptr<detail::signal_state> signals_;
   std::unique_ptr<detail::default_thread_pool> default_pool_;
   bool default_pool_shut_down_ = false;
-  detail::intrusive_list<detail::task_state_base, detail::registry_tag> tasks_;
+  detail::intrusive_list<detail::loop_task, detail::registry_tag> tasks_;
 };
 
 /// The running loop; else this thread's current loop, creating and setting one if there is

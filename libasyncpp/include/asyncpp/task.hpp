@@ -193,7 +193,7 @@ inline std::vector<task_handle> all_tasks(event_loop& loop = get_running_loop())
 {
   std::vector<task_handle> out;
   for (auto& s : detail::loop_access::unfinished_tasks(loop))
-    out.emplace_back(s.get());
+    out.emplace_back(static_cast<detail::task_state_base*>(s.get())); // every loop_task is one
   return out;
 }
 

@@ -74,7 +74,10 @@ private:
     explicit child_waiter(task_group* g) : group(g) {}
     task_group* group;
     std::exception_ptr error;
-    void on_done(detail::task_state_base& t) noexcept override { group->child_done(*this, t); }
+    void on_done(detail::loop_task& t) noexcept override
+    {
+      group->child_done(*this, static_cast<detail::task_state_base&>(t)); // every loop_task is one
+    }
     void discard() noexcept override { group->forget(*this); }
   };
 

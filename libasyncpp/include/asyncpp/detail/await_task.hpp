@@ -61,7 +61,7 @@ public:
     awaited_->add_waiter(*this);
   }
 
-  void on_done(task_state_base&) noexcept override
+  void on_done(loop_task&) noexcept override
   {
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())

@@ -194,7 +194,7 @@ public:
   }
 
   // failure() marks the exception retrieved: gather passes it on or returns it.
-  void on_done(task_state_base& t) noexcept override { core_->child_finished(t.failure()); }
+  void on_done(loop_task&) noexcept override { core_->child_finished(task_access::state(task_)->failure()); }
   void discard() noexcept override { core_->child_discarded(); }
 
 private:

@@ -5,6 +5,7 @@
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/loop_core.hpp>
+#include <asyncpp/detail/loop_task.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -33,62 +34,23 @@ class task_state_base;
 template <class T>
 using value_or_monostate = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
-/// Something that waits for a task to finish: an awaiter, gather, run_until_complete.
-/// Waiters are linked into the task's state (no allocation of their own) and are told
-/// exactly once: on_done() when the task finishes, or discard() when the loop closes
-/// while the task is still pending (the waiter must then destroy what it suspended).
-class ASYNCPP_DECL done_waiter : public list_hook<> {
-public:
-  virtual void on_done(task_state_base& task) noexcept = 0;
-  virtual void discard() noexcept = 0;
-  /// Removes the waiter from its task without telling it anything.
-  void unlink() noexcept
-  {
-    list_hook::unlink();
-    owner_ = nullptr;
-  }
-  /// The task this waiter waits for while linked.
-  task_state_base* owner_state() const noexcept { return owner_; }
-
-protected:
-  done_waiter() = default;
-  ~done_waiter() = default;
-
-private:
-  friend class task_state_base;
-  task_state_base* owner_ = nullptr;
-};
-
-/// The tag of the hook that links a task into its loop's registry of unfinished tasks.
-struct registry_tag {};
-
 /// The part of a task's shared state that does not depend on T: outcome, cancellation,
-/// waiters, callbacks, name, and the links of the loop's registry of unfinished tasks.
-/// Reference counts are plain integers: a task belongs to one loop and is only touched on
-/// that loop's thread (as in Python), so atomics would be paid for nothing.
-class ASYNCPP_DECL task_state_base : public list_hook<registry_tag> {
+/// callbacks and name, on top of what its loop keeps of it (loop_task: the registry's
+/// links, the reference count, the waiters).
+class ASYNCPP_DECL task_state_base : public loop_task {
 public:
   explicit task_state_base(event_loop& loop);
-  task_state_base(const task_state_base&) = delete;
-  task_state_base& operator=(const task_state_base&) = delete;
 
-  void add_ref() noexcept { ++refs_; }
-  void release() noexcept
-  {
-    if (--refs_ == 0)
-      delete this;
-  }
   void add_handle() noexcept
   {
     ++handles_;
-    ++refs_;
+    add_ref();
   }
   /// Drops a user handle; the last one reports an exception nobody retrieved.
   void drop_handle() noexcept;
 
-  bool done() const noexcept { return done_; }
-  bool cancelled() const noexcept { return done_ && cancelled_; }
-  bool cancel(std::string message);
+  bool cancelled() const noexcept { return done() && cancelled_; }
+  bool cancel(std::string message) override;
 
   /// task::exception(): invalid_state_error if not done, cancelled_error if cancelled,
   /// else the exception (null on success), marked retrieved.
@@ -102,15 +64,13 @@ public:
   void mark_retrieved() noexcept { retrieved_ = true; }
   /// True for a task that finished with an exception other than a cancellation (does
   /// not mark it retrieved).
-  bool failed() const noexcept { return done_ && error_ && !cancelled_; }
+  bool failed() const noexcept { return done() && error_ && !cancelled_; }
   /// True for a finished task whose exception nobody retrieved.
-  bool has_unretrieved_exception() const noexcept { return done_ && error_ && !cancelled_ && !retrieved_; }
+  bool has_unretrieved_exception() const noexcept { return done() && error_ && !cancelled_ && !retrieved_; }
 
   const std::string& name() const;
   void set_name(std::string name) { name_ = std::move(name); }
 
-  /// Links `w`; it is told when the task finishes (at once, through on_done, if it has).
-  void add_waiter(done_waiter& w) noexcept;
   /// Schedules `cb` with call_soon when the task is done (now, if it already is).
   void add_done_callback(std::function<void()> cb);
 
@@ -133,21 +93,16 @@ public:
 
   boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
   boost::asio::io_context::executor_type executor() const noexcept { return core_->io_executor(); }
-  /// The loop, or null once it closed with this task pending.
-  event_loop* loop() const noexcept { return loop_; }
   /// What the task's steps go through (kept by the task beyond its loop's life).
   loop_core& core() const noexcept { return *core_; }
 
-  /// The loop closes with this task pending: waiters and callbacks are dropped (which
-  /// destroys the coroutine frames suspended on them) and the task forgets the loop.
-  void detach_from_loop() noexcept;
+  void report_unretrieved_at_shutdown() noexcept override;
+  void detach_from_loop() noexcept override;
 
 protected:
-  virtual ~task_state_base();
+  ~task_state_base() override;
 
 private:
-  friend class asyncpp::event_loop;
-  friend class done_waiter;
   void report_unretrieved() noexcept;
   /// Done callbacks that will never run (the loop closed first) are reported, then dropped.
   void report_dropped_callbacks() noexcept;
@@ -163,9 +118,7 @@ private:
     void drop() noexcept override;
   };
 
-  std::size_t refs_ = 0;
   std::size_t handles_ = 0;
-  event_loop* loop_;
   std::shared_ptr<loop_core> core_;
   std::uint64_t number_;
   mutable std::string name_;
@@ -175,8 +128,6 @@ private:
   boost::asio::cancellation_signal signal_;
   intrusive_list<ready_item, ready_tag> callbacks_; // callback_items, queued when done
   emit_step emit_step_{this};
-  intrusive_list<done_waiter> waiters_;
-  bool done_ = false;
   bool started_ = false;
   bool cancelled_ = false;
   bool cancel_called_ = false;
@@ -231,55 +182,13 @@ private:
   bool taken_ = false;
 };
 
-/// How a counted_ptr holds a state: as a plain reference (the library's own holders) or
-/// as a user handle (which also decides when an unretrieved exception is reported).
-struct count_reference {
-  static void acquire(task_state_base* s) noexcept { s->add_ref(); }
-  static void release(task_state_base* s) noexcept { s->release(); }
-};
+/// How a user's task handle holds a state (the last one decides when an unretrieved
+/// exception is reported).
 struct count_handle {
   static void acquire(task_state_base* s) noexcept { s->add_handle(); }
   static void release(task_state_base* s) noexcept { s->drop_handle(); }
 };
 
-/// Intrusive pointer to a task state (one allocation per task, no atomics).
-template <class State, class Count>
-class counted_ptr {
-public:
-  counted_ptr() noexcept = default;
-  explicit counted_ptr(State* p) noexcept : p_(p)
-  {
-    if (p_)
-      Count::acquire(p_);
-  }
-  counted_ptr(const counted_ptr& o) noexcept : counted_ptr(o.p_) {}
-  counted_ptr(counted_ptr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  template <class Other, class = std::enable_if_t<std::is_convertible_v<Other*, State*>>>
-  counted_ptr(const counted_ptr<Other, Count>& o) noexcept : counted_ptr(o.get())
-  {
-  }
-  counted_ptr& operator=(counted_ptr o) noexcept
-  {
-    std::swap(p_, o.p_);
-    return *this;
-  }
-  ~counted_ptr()
-  {
-    if (p_)
-      Count::release(p_);
-  }
-  State* get() const noexcept { return p_; }
-  State* operator->() const noexcept { return p_; }
-  State& operator*() const noexcept { return *p_; }
-  explicit operator bool() const noexcept { return p_ != nullptr; }
-
-private:
-  State* p_ = nullptr;
-};
-
-/// What the library holds on a task state.
-template <class State>
-using state_ptr = counted_ptr<State, count_reference>;
 /// What a user's task handle holds.
 template <class State>
 using handle_ref = counted_ptr<State, count_handle>;
@@ -304,23 +213,10 @@ ASYNCPP_DECL bool classify_end(std::exception_ptr& e, bool cancel_requested,
                                const std::exception_ptr& cancellation) noexcept;
 
 /// The task whose coroutine is executing on this thread right now (null outside tasks).
-ASYNCPP_DECL task_state_base*& current_task_state() noexcept;
-
-/// Sets current_task_state() for the duration of a step, restoring the previous value.
-class current_task_scope {
-public:
-  explicit current_task_scope(task_state_base* t) noexcept
-      : slot_(current_task_state()), saved_(std::exchange(slot_, t))
-  {
-  }
-  current_task_scope(const current_task_scope&) = delete;
-  current_task_scope& operator=(const current_task_scope&) = delete;
-  ~current_task_scope() { slot_ = saved_; }
-
-private:
-  task_state_base*& slot_;
-  task_state_base* saved_;
-};
+inline task_state_base* current_task_state() noexcept
+{
+  return static_cast<task_state_base*>(current_loop_task()); // every loop_task is one
+}
 
 /// The cancelled_error a wait of `waiting_task` throws (with the message given to cancel()).
 inline cancelled_error cancellation_of(task_state_base* waiting_task)

@@ -115,7 +115,7 @@ public:
       slot.template emplace<leave>(leave{this});
     shielded.add_waiter(*this);
   }
-  void on_done(task_state_base&) noexcept override { finish(false); }
+  void on_done(loop_task&) noexcept override { finish(false); }
   void discard() noexcept override { delete this; }
 
 private:
@@ -215,7 +215,7 @@ private:
     order_waiter(completion_order* o, const task<T>& t) : owner(o), task_(t) {}
     completion_order* owner;
     task<T> task_;
-    void on_done(task_state_base&) noexcept override { owner->finished_.push_back(task_); }
+    void on_done(loop_task&) noexcept override { owner->finished_.push_back(task_); }
     void discard() noexcept override {}
   };
   std::vector<task<T>> tasks_;
