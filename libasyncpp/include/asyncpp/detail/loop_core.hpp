@@ -89,6 +89,21 @@ protected:
   ~ready_item() = default;
 };
 
+struct resource_tag {};
+
+/// Something that holds I/O objects of a loop's io_context (a connection's socket, a
+/// server's acceptors): the loop closes it before the io_context it owns is destroyed, so
+/// a handle that outlives the loop never touches a destroyed context.
+class loop_resource : public list_hook<resource_tag> {
+public:
+  /// Closes and destroys the I/O objects now (the loop's thread, inside close()).
+  virtual void release_io() noexcept = 0;
+
+protected:
+  loop_resource() = default;
+  ~loop_resource() { unlink(); }
+};
+
 /// Class-specific new/delete from Asio's per-thread recycling cache, which Asio's own
 /// handlers use: an item allocated per step costs what the post it replaces cost.
 struct recycled_allocation {
@@ -113,14 +128,19 @@ template <class F>
 class posted_step final : public ready_item, public recycled_allocation {
 public:
   explicit posted_step(F f) : f_(std::move(f)) {}
-  void run() override
-  {
-    std::unique_ptr<posted_step> self(this);
-    f_();
-  }
+  void run() override { run_(this); }
   void drop() noexcept override { delete this; }
 
 private:
+  static void run_and_delete(ready_item* item)
+  {
+    std::unique_ptr<posted_step> self(static_cast<posted_step*>(item));
+    self->f_();
+  }
+  // Through a pointer taken here, so `f` is instantiated from the caller's context and not
+  // from the vtable's: otherwise g++ 12 warns (-Wsubobject-linkage, on by default) about
+  // the frame of a task whose result type is in the user's anonymous namespace.
+  void (*run_)(ready_item*) = &run_and_delete;
   F f_;
 };
 
@@ -179,6 +199,14 @@ public:
   void schedule(ready_item& item) noexcept;
   /// Drops everything queued (close()).
   void drop_ready() noexcept;
+  /// Keeps `r` until it goes or the loop closes (see loop_resource).
+  void add_resource(loop_resource& r) noexcept { resources_.push_back(r); }
+  /// close(): every resource releases its I/O objects.
+  void release_resources() noexcept
+  {
+    while (loop_resource* r = resources_.pop_front())
+      r->release_io();
+  }
 
   /// Runs `f()` later as a step of the loop, unless the loop has closed by then.
   template <class F>
@@ -333,6 +361,7 @@ private:
   std::mutex threadsafe_mutex_;
   std::atomic<const void*> active_thread_{nullptr};
   intrusive_list<ready_item, ready_tag> ready_;
+  intrusive_list<loop_resource, resource_tag> resources_;
   bool drain_posted_ = false;
   int step_depth_ = 0; // nested steps (a dispatch runs inline) on the thread in a step
   // run_in_executor bookkeeping: the lists are the loop's own, the counters cross threads.

@@ -21,6 +21,9 @@ class list_waiter : public list_hook<> {
 public:
   /// The primitive hands this waiter a wake-up (it has moved to the list's handed-over part).
   virtual void wake() noexcept = 0;
+  /// wake() that resumes the coroutine inline when the caller runs a step of its loop on
+  /// its thread (an I/O completion), else in a later step.
+  virtual void wake_here() = 0;
   /// The primitive goes away with the waiter still suspended: destroy its coroutine.
   virtual void discard() noexcept = 0;
 
@@ -56,6 +59,17 @@ public:
       return false;
     handed_.push_back(*w);
     w->wake();
+    return true;
+  }
+  /// wake_one() resuming inline (see list_waiter::wake_here): the caller's state must be
+  /// consistent, since the woken coroutine runs before this returns.
+  bool wake_one_here()
+  {
+    list_waiter* w = waiting_.pop_front();
+    if (!w)
+      return false;
+    handed_.push_back(*w);
+    w->wake_here();
     return true;
   }
   void wake_all() noexcept
@@ -98,6 +112,12 @@ public:
   {
     woken_ = true;
     finish(false);
+  }
+  void wake_here() override
+  {
+    woken_ = true;
+    cancelled_while_waiting_ = false;
+    this->resume_here();
   }
   void discard() noexcept override { delete this; }
 
