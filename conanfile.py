@@ -14,8 +14,8 @@ class LibasyncppConan(ConanFile):
     topics = ("asio", "asyncio", "coroutines", "async")
     package_type = "library"
     settings = "os", "compiler", "build_type", "arch"
-    options = {"shared": [True, False], "fPIC": [True, False]}
-    default_options = {"shared": False, "fPIC": True}
+    options = {"shared": [True, False], "fPIC": [True, False], "with_ssl": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_ssl": True}
     exports_sources = "CMakeLists.txt", "cmake/*", "libasyncpp/*"
 
     def set_version(self):
@@ -35,6 +35,9 @@ class LibasyncppConan(ConanFile):
     def requirements(self):
         # Asio is used in the public headers, so consumers see Boost's headers too.
         self.requires("boost/[>=1.81]", transitive_headers=True)
+        if self.options.with_ssl:
+            # TLS streams (<asyncpp/ssl.hpp> includes Asio's SSL headers, hence OpenSSL's).
+            self.requires("openssl/[>=3]", transitive_headers=True, transitive_libs=True)
 
     def validate(self):
         check_min_cppstd(self, 20)
@@ -49,6 +52,7 @@ class LibasyncppConan(ConanFile):
         toolchain.cache_variables["ASYNCPP_BUILD_EXAMPLES"] = False
         toolchain.cache_variables["ASYNCPP_BUILD_TOOLS"] = False
         toolchain.cache_variables["ASYNCPP_INSTALL"] = True
+        toolchain.cache_variables["ASYNCPP_WITH_SSL"] = bool(self.options.with_ssl)
         toolchain.generate()
 
     def build(self):
@@ -65,6 +69,8 @@ class LibasyncppConan(ConanFile):
         self.cpp_info.set_property("pkg_config_name", "asyncpp")
         self.cpp_info.libs = ["asyncpp"]
         if self.options.shared:
-            self.cpp_info.defines = ["ASYNCPP_SHARED"]
+            self.cpp_info.defines.append("ASYNCPP_SHARED")
+        if self.options.with_ssl:
+            self.cpp_info.defines.append("ASYNCPP_WITH_SSL=1")
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread"]

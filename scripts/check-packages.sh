@@ -51,17 +51,20 @@ cp -r "$consumers" "$out/b2-consumer"
   { cat "$out/b2-consumer.log"; exit 1; }
 grep '^\*\*passed\*\*' "$out/b2-consumer.log"
 
-step "Conan 2: conan create with Boost from the system, no remote"
+step "Conan 2: conan create with Boost and OpenSSL from the system, no remote"
 conan() { python3 -m conans.conan "$@"; } # pip's script directory need not be on PATH
 export CONAN_HOME="$out/conan-home"
 conan profile detect >/dev/null 2>&1
 conan remote remove conancenter >/dev/null 2>&1 || true
+# OpenSSL from the system too (libssl-dev): its version as Debian has it, e.g. 3.0.19.
+openssl_version=$(dpkg-query -W -f='${Version}' libssl-dev | sed 's/-.*//')
 cat > "$out/system-boost.profile" <<PROFILE
 include(default)
 [settings]
 compiler.cppstd=20
 [platform_requires]
 boost/1.81.0
+openssl/$openssl_version
 PROFILE
 conan create . -pr:h "$out/system-boost.profile" -pr:b "$out/system-boost.profile" --build=missing \
   >"$out/conan.log" 2>&1 || { tail -n 40 "$out/conan.log"; echo "conan create failed"; exit 1; }

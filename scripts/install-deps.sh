@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs what building asyncpp needs on Debian 12, and only what is missing.
 # Boost comes from Debian's 1.81 packages (the default 1.74 is too old).
+# OpenSSL (libssl-dev) is for TLS streams.
 #   sh scripts/install-deps.sh            compiler, CMake, Ninja, Boost 1.81 (and b2)
 #   sh scripts/install-deps.sh packaging  also pkg-config and the pinned Conan 2
 set -eu
 conan_version=2.34.0
-packages="g++ cmake ninja-build libboost1.81-dev libboost-test1.81-dev libboost-program-options1.81-dev libboost1.81-tools-dev"
+packages="g++ cmake ninja-build libboost1.81-dev libboost-test1.81-dev libboost-program-options1.81-dev libboost1.81-tools-dev libssl-dev"
 [ "${1:-}" = packaging ] && packages="$packages pkg-config"
 missing=""
 for p in $packages; do

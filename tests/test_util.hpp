@@ -46,6 +46,18 @@ struct handler_log {
   }
 };
 
+/// A stream server callback that echoes each line back until EOF.
+inline asyncpp::awaitable<void> echo_lines(asyncpp::stream_reader reader, asyncpp::stream_writer writer)
+{
+  for (;;) {
+    std::string line = co_await reader.readline();
+    if (line.empty())
+      break;
+    writer.write(line);
+    co_await writer.drain();
+  }
+}
+
 /// Sets a flag when destroyed: shows that a coroutine frame was destroyed.
 struct destroy_flag {
   bool& flag;

@@ -10,6 +10,7 @@
 #include <asyncpp/queue.hpp>
 #include <asyncpp/run.hpp>
 #include <asyncpp/sleep.hpp>
+#include <asyncpp/streams.hpp>
 #include <asyncpp/sync.hpp>
 #include <asyncpp/task.hpp>
 #include <asyncpp/task_group.hpp>
