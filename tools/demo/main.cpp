@@ -1,10 +1,12 @@
-// asyncpp-demo: the seed's four programs (the examples themselves, linked in) and a TCP
-// echo pair written with raw Boost.Asio sockets inside asyncpp tasks.
+// asyncpp-demo: the seed's four programs (the examples themselves, linked in) and an echo
+// pair on asyncpp's streams (TCP, unix sockets, TLS).
 
 #include "../common/cli.hpp"
-#include "../common/echo.hpp"
 
 #include <asyncpp/asyncpp.hpp>
+#if defined(ASYNCPP_WITH_SSL)
+#include <asyncpp/ssl.hpp>
+#endif
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -17,6 +19,8 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,73 +85,137 @@ asyncpp::awaitable<bool> run_interruptible(asyncpp::awaitable<void> work)
   co_return interrupted;
 }
 
+/// Echoes what the peer sends until it closes the connection (or goes away).
+asyncpp::awaitable<void> echo_stream(asyncpp::stream_reader reader, asyncpp::stream_writer writer)
+{
+  try {
+    for (;;) {
+      std::string data = co_await reader.read(64 * 1024);
+      if (data.empty())
+        co_return;
+      writer.write(data);
+      co_await writer.drain();
+    }
+  } catch (const boost::system::system_error&) { // a reset: the session ends
+  }
+}
+
+/// The TLS context of either side: a throwaway certificate for the server; a client that
+/// does not verify it (a loopback load generator).
+struct tls_setup {
+#if defined(ASYNCPP_WITH_SSL)
+  std::unique_ptr<asio::ssl::context> context;
+  tls_setup(bool server, const std::string& host)
+  {
+    if (server) {
+      const auto cert = asyncpp::make_self_signed_certificate(host);
+      context = std::make_unique<asio::ssl::context>(
+          asyncpp::make_server_context(cert.certificate_pem, cert.private_key_pem));
+    } else {
+      context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      context->set_verify_mode(asio::ssl::verify_none);
+    }
+  }
+  asio::ssl::context* get() { return context.get(); }
+#else
+  tls_setup(bool, const std::string&) { throw po::error("--tls: this asyncpp was built without TLS (OpenSSL)"); }
+  asio::ssl::context* get() { return nullptr; }
+#endif
+};
+
+/// The --host, --unix and --tls checks of both sides.
+void check_transport(const std::string& host, const std::string& unix_path, bool tls)
+{
+  if (!unix_path.empty() && tls)
+    throw po::error("--tls is for TCP connections, not --unix");
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  if (ec)
+    throw po::error("--host: '" + host + "' is not an IP address");
+}
+
 int echo_server(const std::vector<std::string>& args)
 {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1", unix_path;
   int port = 0;
   double seconds = 0;
+  bool tls = false;
   po::options_description desc("Options");
   desc.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
       "port", po::value(&port)->default_value(port), "port to listen on (0: any free port, printed)")(
+      "unix", po::value(&unix_path), "listen on this unix socket path instead of TCP")(
+      "tls", po::bool_switch(&tls), "TLS with a throwaway self-signed certificate")(
       "seconds", po::value(&seconds)->default_value(seconds), "stop after this long (0: until Ctrl-C)");
   po::variables_map vm;
   if (!parse("echo-server", args, desc, vm))
     return 0;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec)
-    throw po::error("--host: '" + host + "' is not an IP address");
+  check_transport(host, unix_path, tls);
   if (port < 0 || port > 65535)
     throw po::error("--port must be between 0 and 65535");
   if (!(seconds >= 0 && seconds <= 86400)) // also refuses nan
     throw po::error("--seconds must be between 0 and 86400");
+  std::optional<tls_setup> certificate;
+  if (tls)
+    certificate.emplace(true, host);
 
   std::size_t served = 0;
   const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
-    auto& loop = asyncpp::get_running_loop();
-    tcp::acceptor acceptor(loop.context(), {address, static_cast<unsigned short>(port)});
-    std::cout << "listening on " << host << ":" << acceptor.local_endpoint().port() << std::endl;
+    auto counting_echo = [&served](asyncpp::stream_reader reader, asyncpp::stream_writer writer) {
+      ++served;
+      return echo_stream(std::move(reader), std::move(writer));
+    };
+    asyncpp::server_options options;
+    options.ssl = certificate ? certificate->get() : nullptr;
+    std::optional<asyncpp::server> server;
+    if (unix_path.empty())
+      server.emplace(co_await asyncpp::start_server(counting_echo, host, static_cast<std::uint16_t>(port), options));
+    else
+      server.emplace(co_await asyncpp::start_unix_server(counting_echo, unix_path));
+    std::cout << "listening on " << server->addresses().at(0) << (tls ? " (TLS)" : "") << std::endl;
     auto serve = [&]() -> asyncpp::awaitable<void> {
-      auto listener = loop.create_task(echo::listen(acceptor, [&](tcp::socket s) {
-        ++served;
-        loop.create_task(echo::session(std::move(s))); // raw Asio socket code as an asyncpp task
-      }));
       if (seconds > 0)
         co_await asyncpp::sleep(std::chrono::duration<double>(seconds));
       else
-        co_await listener.wait();
-      listener.cancel();
+        co_await server->serve_forever();
     };
-    co_return co_await run_interruptible(serve());
+    const bool stopped_by_signal = co_await run_interruptible(serve());
+    server->close();
+    server->close_clients();
+    co_await server->wait_closed();
+    co_return stopped_by_signal;
   }());
   std::cout << (interrupted ? "interrupted; " : "") << "served " << served << " connections" << std::endl;
   return 0;
 }
 
-asyncpp::awaitable<void> client_connection(tcp::endpoint server, std::size_t size, clock_type::time_point deadline,
-                                           std::vector<double>& latencies_us)
+/// One client: connects, then sends `size` bytes and reads them back until `deadline`.
+asyncpp::awaitable<void> client_connection(
+    asyncpp::awaitable<std::pair<asyncpp::stream_reader, asyncpp::stream_writer>> connecting, std::size_t size,
+    clock_type::time_point deadline, std::vector<double>& latencies_us)
 {
-  tcp::socket socket(co_await asio::this_coro::executor);
-  co_await socket.async_connect(server, asio::use_awaitable);
-  socket.set_option(tcp::no_delay(true));
-  std::vector<char> out(size, 'x'), in(size);
+  auto [reader, writer] = co_await std::move(connecting);
+  const std::string request(size, 'x');
   while (clock_type::now() < deadline) {
     const auto sent = clock_type::now();
-    co_await asio::async_write(socket, asio::buffer(out), asio::use_awaitable);
-    co_await asio::async_read(socket, asio::buffer(in), asio::use_awaitable);
+    writer.write(request);
+    co_await writer.drain();
+    co_await reader.readexactly(size);
     latencies_us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - sent).count());
   }
 }
 
 int echo_client(const std::vector<std::string>& args)
 {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1", unix_path;
   int port = 0;
   long long connections = 10, size = 1024;
   double seconds = 3;
+  bool tls = false;
   po::options_description desc("Options");
   desc.add_options()("host", po::value(&host)->default_value(host), "server address (loopback only)")(
-      "port", po::value(&port)->required(), "server port")(
+      "port", po::value(&port), "server port (required for TCP)")(
+      "unix", po::value(&unix_path), "connect to this unix socket path instead of TCP")(
+      "tls", po::bool_switch(&tls), "TLS, without verifying the server's certificate (loopback load)")(
       "connections", po::value(&connections)->default_value(connections), "concurrent connections (1-1000)")(
       "seconds", po::value(&seconds)->default_value(seconds), "how long to send (at most 3600)")(
       "size", po::value(&size)->default_value(size), "bytes per request (1-1048576)");
@@ -159,7 +227,10 @@ int echo_client(const std::vector<std::string>& args)
   // A load generator: it only ever talks to this machine.
   if (ec || !address.is_loopback())
     throw po::error("--host must be a loopback address (127.0.0.0/8 or ::1), not '" + host + "'");
-  if (port < 1 || port > 65535)
+  check_transport(host, unix_path, tls);
+  if (unix_path.empty() && !vm.count("port"))
+    throw po::error("the option '--port' is required but missing");
+  if (unix_path.empty() && (port < 1 || port > 65535))
     throw po::error("--port must be between 1 and 65535");
   if (connections < 1 || connections > 1000)
     throw po::error("--connections must be between 1 and 1000");
@@ -173,9 +244,17 @@ int echo_client(const std::vector<std::string>& args)
   const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
     const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                                   std::chrono::duration<double>(seconds));
+    std::optional<tls_setup> no_verify;
+    asyncpp::stream_options options;
+    if (tls) {
+      no_verify.emplace(false, host);
+      options.ssl = no_verify->get();
+    }
     std::vector<asyncpp::awaitable<void>> clients;
     for (auto& l : latencies)
-      clients.push_back(client_connection({address, static_cast<unsigned short>(port)},
+      clients.push_back(client_connection(unix_path.empty()
+                                              ? asyncpp::open_connection(host, static_cast<std::uint16_t>(port), options)
+                                              : asyncpp::open_unix_connection(unix_path),
                                           static_cast<std::size_t>(size), deadline, l));
     co_return co_await run_interruptible([](std::vector<asyncpp::awaitable<void>> all) -> asyncpp::awaitable<void> {
       co_await asyncpp::gather(std::move(all));
@@ -211,8 +290,8 @@ const std::vector<command>& commands()
        [](auto& a) { return seed_program("gather", a, asyncpp_example_gather_factorial); }},
       {"executor", "run_in_executor: Hello!, a blocking function's line 0.5 s later, Goodbye! 1 s after",
        [](auto& a) { return seed_program("executor", a, asyncpp_example_run_in_executor); }},
-      {"echo-server", "TCP echo server: raw Asio sockets in asyncpp tasks (--host, --port, --seconds)", echo_server},
-      {"echo-client", "TCP echo load on loopback (--port, --connections, --seconds, --size): req/s, latency",
+      {"echo-server", "echo server on streams (--host, --port, --unix, --tls, --seconds)", echo_server},
+      {"echo-client", "echo load on loopback (--port or --unix, --tls, --connections, --seconds, --size): req/s, latency",
        echo_client},
   };
   return all;

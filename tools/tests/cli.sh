@@ -37,6 +37,8 @@ expect 2 1 "$demo" echo-client --port 7 --size 0
 expect 2 1 "$demo" echo-client --port notaport
 expect 2 1 "$demo" echo-server --host not-an-address
 expect 2 1 "$demo" echo-server --port -1
+expect 2 1 "$demo" echo-server --unix /tmp/asyncpp-cli-check.sock --tls
+expect 2 1 "$demo" echo-client --unix /tmp/asyncpp-cli-check.sock --tls
 expect 2 1 "$demo" echo-server --port 65536
 expect 2 1 "$demo" echo-server --seconds nan
 expect 2 1 "$demo" echo-server --seconds -1

@@ -1,25 +1,41 @@
 #!/bin/sh
-# The echo pair end to end on loopback: a short client run against the server, then
-# Ctrl-C (SIGINT) stops the server cleanly.
-#   sh echo.sh path/to/asyncpp-demo
+# The echo pair end to end on loopback, over TCP, TLS and a unix socket: a short client
+# run against the server, then Ctrl-C (SIGINT) stops the server cleanly.
+#   sh echo.sh path/to/asyncpp-demo [tcp|tls|unix ...]
 set -eu
 demo=$1
+shift
+modes=${*:-tcp tls unix}
 log=$(mktemp)
-trap 'rm -f "$log"; kill "$server" 2>/dev/null || true' EXIT
-"$demo" echo-server --port 0 --seconds 60 >"$log" 2>&1 &
-server=$!
-port=""
-for _ in $(seq 1 50); do
-  port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log")
-  [ -n "$port" ] && break
-  sleep 0.1
+sock=$(mktemp -u /tmp/asyncpp-echo-XXXXXX.sock)
+server=""
+trap 'rm -f "$log" "$sock"; [ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
+passed=0
+for mode in $modes; do
+  case $mode in
+    tcp) server_args="--port 0"; client_args="" ;;
+    tls) server_args="--port 0 --tls"; client_args="--tls" ;;
+    unix) server_args="--unix $sock"; client_args="--unix $sock" ;;
+    *) echo "unknown mode $mode"; exit 2 ;;
+  esac
+  # (The demo watches SIGINT with its own signal_set, so a background job gets it too.)
+  "$demo" echo-server $server_args --seconds 60 >"$log" 2>&1 &
+  server=$!
+  address=""
+  for _ in $(seq 1 50); do
+    address=$(sed -n 's/^listening on \([^ ]*\).*$/\1/p' "$log")
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || { echo "$mode: server did not start"; cat "$log"; exit 1; }
+  [ "$mode" = unix ] || client_args="$client_args --port ${address##*:}"
+  out=$("$demo" echo-client $client_args --connections 4 --seconds 0.5 --size 512)
+  echo "$mode: $out"
+  echo "$out" | grep -Eq '^[0-9]+ requests in [0-9.]+ s: [0-9]+ req/s; latency us p50 [0-9]+'
+  kill -INT "$server"
+  wait "$server"
+  server=""
+  grep -q '^interrupted; served 4 connections$' "$log" || { echo "$mode: server printed:"; cat "$log"; exit 1; }
+  passed=$((passed + 1))
 done
-[ -n "$port" ] || { echo "server did not start"; cat "$log"; exit 1; }
-out=$("$demo" echo-client --port "$port" --connections 4 --seconds 0.5 --size 512)
-echo "$out"
-echo "$out" | grep -Eq '^[0-9]+ requests in [0-9.]+ s: [0-9]+ req/s; latency us p50 [0-9]+'
-kill -INT "$server"
-wait "$server"
-cat "$log"
-grep -q '^interrupted; served 4 connections$' "$log"
-echo "1 passed, 0 failed"
+echo "$passed passed, 0 failed"
