@@ -5,18 +5,10 @@
 set -euo pipefail
 server=$1 client=$2
 out=$(mktemp -d)
+pid=""
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
-# Job control on: a background job of a script would otherwise ignore SIGINT, and
-# asyncpp::run(), like Python, leaves an ignored SIGINT alone.
-set -m
-"$server" 0 >"$out/server" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-  grep -q '^Serving on ' "$out/server" && break
-  sleep 0.05
-done
-port=$(sed -n 's/^Serving on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out/server")
-[ -n "$port" ] || { echo "server did not start:"; cat "$out/server"; exit 1; }
+source "$(dirname "$0")/start_server.sh"
+start_server "$out/server" '^Serving on 127\.0\.0\.1:\([0-9]*\)$' "$server" 0
 "$client" "$port" >"$out/client"
 expected_client="Send: 'Hello World!'
 Received: 'Hello World!'
