@@ -79,6 +79,23 @@ ASYNCPP_TEST_CASE(echo_over_tcp_with_names)
   co_await srv.wait_closed();
 }
 
+ASYNCPP_TEST_CASE(called_as_users_write_it)
+{
+  // An inline lambda (capturing by reference), string literals and default options, all
+  // inside the co_await operand (g++ 12: checked under ASan).
+  int served = 0;
+  auto srv = co_await asyncpp::start_server(
+      [&served](stream_reader reader, stream_writer writer) -> awaitable<void> {
+        ++served;
+        writer.write(co_await reader.readline());
+      },
+      "127.0.0.1", 0);
+  auto [reader, writer] = co_await asyncpp::open_connection("127.0.0.1", srv.port());
+  writer.write("inline\n");
+  BOOST_TEST(co_await reader.readuntil("\n") == "inline\n");
+  BOOST_TEST(served == 1);
+}
+
 ASYNCPP_TEST_CASE(ipv6_loopback_and_host_names)
 {
   auto srv = co_await asyncpp::start_server(echo_lines, "localhost", 0);

@@ -5,6 +5,7 @@
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -205,6 +206,8 @@ void stream_connection::on_read(const error_code& ec, std::size_t n)
 
 awaitable<void> stream_connection::wait_for_data(const char* who)
 {
+  if (read_error_)
+    throw boost::system::system_error(read_error_);
   if (!read_waiters_.empty())
     throw std::runtime_error(std::string("asyncpp: ") + who +
                              "() called while another coroutine is already waiting for incoming data");

@@ -128,9 +128,17 @@ public:
   std::size_t limit() const noexcept { return limit_; }
   bool eof() const noexcept { return eof_; }
   const boost::system::error_code& read_error() const noexcept { return read_error_; }
-  /// Suspends until more data, EOF or an error arrives; std::runtime_error if another
-  /// coroutine already waits (`who` names the read). Resumes a paused read pump.
+  /// Suspends until more data, EOF or an error arrives; throws the connection's read
+  /// error if there was one, std::runtime_error if another coroutine already waits (`who`
+  /// names the read). Resumes a paused read pump.
   awaitable<void> wait_for_data(const char* who);
+  /// The first `n` bytes of the buffer, consumed (a paused read pump may resume).
+  std::string take(std::size_t n)
+  {
+    std::string out = in_.take(n);
+    consumed();
+    return out;
+  }
   /// Data left the buffer: a paused read pump resumes once the buffer is at the limit.
   void consumed();
 

@@ -36,11 +36,6 @@ namespace {
 
 using handle_ptr = std::shared_ptr<stream_handle>;
 
-[[noreturn]] void throw_read_error(const stream_connection& c)
-{
-  throw boost::system::system_error(c.read_error());
-}
-
 // The coroutines hold the handle (not the reader object, which a caller may drop while
 // a read is suspended).
 
@@ -48,13 +43,9 @@ awaitable<std::string> read_some(handle_ptr h, std::size_t n)
 {
   stream_connection& c = *h->connection;
   while (c.buffer().empty() && !c.eof()) {
-    if (c.read_error())
-      throw_read_error(c);
     co_await c.wait_for_data("read");
   }
-  std::string out = c.buffer().take(n);
-  c.consumed();
-  co_return out;
+  co_return c.take(n);
 }
 
 awaitable<std::string> read_to_eof(handle_ptr h)
@@ -68,8 +59,6 @@ awaitable<std::string> read_to_eof(handle_ptr h)
     c.consumed();
     if (c.eof())
       co_return out;
-    if (c.read_error())
-      throw_read_error(c);
     co_await c.wait_for_data("read");
   }
 }
@@ -79,17 +68,11 @@ awaitable<std::string> read_exactly(handle_ptr h, std::size_t n)
   stream_connection& c = *h->connection;
   while (c.buffer().size() < n) {
     if (c.eof()) {
-      std::string partial = c.buffer().take(c.buffer().size());
-      c.consumed();
-      throw incomplete_read_error(std::move(partial), n);
+      throw incomplete_read_error(c.take(c.buffer().size()), n);
     }
-    if (c.read_error())
-      throw_read_error(c);
     co_await c.wait_for_data("readexactly");
   }
-  std::string out = c.buffer().take(n);
-  c.consumed();
-  co_return out;
+  co_return c.take(n);
 }
 
 awaitable<std::string> read_through(handle_ptr h, std::string separator, bool for_readline);
@@ -158,14 +141,11 @@ awaitable<std::string> read_through(handle_ptr h, std::string separator, bool fo
       }
     }
     if (c.eof()) {
-      std::string partial = c.buffer().take(data.size());
-      c.consumed();
+      std::string partial = c.take(data.size());
       if (for_readline)
         co_return partial; // readline returns what is left at EOF
       throw incomplete_read_error(std::move(partial), std::nullopt);
     }
-    if (c.read_error())
-      throw_read_error(c);
     co_await c.wait_for_data(for_readline ? "readline" : "readuntil");
   }
   if (found > c.limit()) {
@@ -175,9 +155,7 @@ awaitable<std::string> read_through(handle_ptr h, std::string separator, bool fo
     }
     throw limit_overrun_error("Separator is found, but chunk is longer than limit", found);
   }
-  std::string out = c.buffer().take(found + seplen);
-  c.consumed();
-  co_return out;
+  co_return c.take(found + seplen);
 }
 
 } // namespace

@@ -54,23 +54,19 @@ public:
   /// Wakes the longest waiting; false if nobody waits.
   bool wake_one() noexcept
   {
-    list_waiter* w = waiting_.pop_front();
-    if (!w)
-      return false;
-    handed_.push_back(*w);
-    w->wake();
-    return true;
+    list_waiter* w = hand_over();
+    if (w)
+      w->wake();
+    return w != nullptr;
   }
   /// wake_one() resuming inline (see list_waiter::wake_here): the caller's state must be
   /// consistent, since the woken coroutine runs before this returns.
   bool wake_one_here()
   {
-    list_waiter* w = waiting_.pop_front();
-    if (!w)
-      return false;
-    handed_.push_back(*w);
-    w->wake_here();
-    return true;
+    list_waiter* w = hand_over();
+    if (w)
+      w->wake_here();
+    return w != nullptr;
   }
   void wake_all() noexcept
   {
@@ -84,6 +80,15 @@ public:
   }
 
 private:
+  /// The longest waiting, moved to the handed-over part; null if nobody waits.
+  list_waiter* hand_over() noexcept
+  {
+    list_waiter* w = waiting_.pop_front();
+    if (w)
+      handed_.push_back(*w);
+    return w;
+  }
+
   intrusive_list<list_waiter> waiting_;
   intrusive_list<list_waiter> handed_; // woken, not resumed yet
 };
