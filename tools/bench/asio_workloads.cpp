@@ -1,7 +1,6 @@
 // The raw Boost.Asio side of every workload, each in the fastest idiomatic form we know
 // (named per workload): what a hand-written Asio program would do.
 
-#include "../common/echo.hpp"
 #include "workloads.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -9,12 +8,18 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/streambuf.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
+#include <array>
 #include <memory>
 #include <thread>
 
@@ -151,25 +156,74 @@ measurement executor(const params& p)
   return {seconds, p.n};
 }
 
-// Idiom: co_spawn a listener and one coroutine per connection on the io_context.
-measurement echo(const params& p)
+// Idiom: one co_spawned coroutine per connection, reading what is there into a fixed
+// buffer and writing it back with async_write.
+asio::awaitable<void> echo_session(asio::ip::tcp::socket socket)
+{
+  std::array<char, 64 * 1024> buf; // the size asyncpp's echo reads at most
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  try {
+    for (;;) {
+      const std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+      co_await asio::async_write(socket, asio::buffer(buf.data(), n), asio::use_awaitable);
+    }
+  } catch (const boost::system::system_error&) { // EOF or reset: the session ends
+  }
+}
+
+// Idiom: async_read_until on an asio::streambuf, each line written back with async_write.
+// streambuf, not dynamic_buffer(std::string): its consume() is O(1), where the string's
+// erases the front, moving everything read ahead once per line.
+asio::awaitable<void> line_session(asio::ip::tcp::socket socket)
+{
+  asio::streambuf buf;
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  try {
+    for (;;) {
+      const std::size_t n = co_await asio::async_read_until(socket, buf, '\n', asio::use_awaitable);
+      // The pointer, not buf.data(): asio::buffer(buf.data(), n) sent the bytes of the
+      // buffer descriptor itself in this build.
+      co_await asio::async_write(socket, asio::buffer(buf.data().data(), n), asio::use_awaitable);
+      buf.consume(n);
+    }
+  } catch (const boost::system::system_error&) {
+  }
+}
+
+// A co_spawned listener starting `session` per connection; measured while `client` runs
+// on its own thread: the server's wall and CPU time. (The acceptor listens with Asio's
+// default backlog, SOMAXCONN; the asyncpp side asks for the same.)
+measurement serve(const params& p, asio::awaitable<void> (*session)(asio::ip::tcp::socket), client_fn client)
 {
   asio::io_context ctx(1);
-  asio::ip::tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), p.port});
   const unsigned short port = acceptor.local_endpoint().port();
-  asio::co_spawn(ctx, echo::listen(acceptor, [&ctx](asio::ip::tcp::socket s) {
-    asio::co_spawn(ctx, echo::session(std::move(s)), asio::detached);
-  }), asio::detached);
-  std::uint64_t requests = 0;
-  std::thread client([&] {
-    requests = run_echo_client(port, p);
+  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+    for (;;)
+      asio::co_spawn(ctx, session(co_await acceptor.async_accept(asio::use_awaitable)), asio::detached);
+  }, asio::detached);
+  std::uint64_t served = 0;
+  std::thread client_thread([&] {
+    served = client(port, p);
     asio::post(ctx, [&] { ctx.stop(); });
   });
   const auto start = clock_type::now();
+  const double cpu_start = thread_cpu_seconds();
   ctx.run();
+  const double cpu = thread_cpu_seconds() - cpu_start;
   const double seconds = seconds_since(start);
-  client.join();
-  return {seconds, requests};
+  client_thread.join();
+  return {seconds, served, cpu};
+}
+
+measurement echo(const params& p, client_fn client)
+{
+  return serve(p, echo_session, client);
+}
+
+measurement stream_lines(const params& p)
+{
+  return serve(p, line_session, run_lines_client);
 }
 
 } // namespace bench::asio_side

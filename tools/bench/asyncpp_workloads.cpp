@@ -120,25 +120,58 @@ measurement executor(const params& p)
   return {seconds, p.n};
 }
 
-measurement echo(const params& p)
+namespace {
+
+/// Answers every line with itself until EOF.
+asyncpp::awaitable<void> line_session(asyncpp::stream_reader reader, asyncpp::stream_writer writer)
+{
+  try {
+    for (std::string line; !(line = co_await reader.readline()).empty();) {
+      writer.write(line);
+      co_await writer.drain();
+    }
+  } catch (const boost::system::system_error&) {
+  }
+}
+
+/// A streams server running `session` per connection, measured while `client` runs on its
+/// own thread: the server's wall and CPU time.
+measurement serve(const params& p, asyncpp::awaitable<void> (*session)(asyncpp::stream_reader, asyncpp::stream_writer),
+                  client_fn client)
 {
   asyncpp::event_loop loop;
-  asio::ip::tcp::acceptor acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0});
-  const unsigned short port = acceptor.local_endpoint().port();
-  // Raw Asio sockets inside asyncpp tasks: the listener and each session are tasks.
-  loop.create_task(echo::listen(acceptor, [&loop](asio::ip::tcp::socket s) {
-    loop.create_task(echo::session(std::move(s)));
-  }));
-  std::uint64_t requests = 0;
-  std::thread client([&] {
-    requests = run_echo_client(port, p);
+  auto server = loop.run_until_complete([&]() -> asyncpp::awaitable<asyncpp::server> {
+    asyncpp::server_options options;
+    options.backlog = asio::socket_base::max_listen_connections; // as the Asio side's acceptor
+    co_return co_await asyncpp::start_server(session, "127.0.0.1", p.port, options);
+  }());
+  std::uint64_t served = 0;
+  std::thread client_thread([&, port = server.port()] {
+    served = client(port, p);
     loop.call_soon_threadsafe([&] { loop.stop(); });
   });
   const auto start = clock_type::now();
+  const double cpu_start = thread_cpu_seconds();
   loop.run_forever();
+  const double cpu = thread_cpu_seconds() - cpu_start;
   const double seconds = seconds_since(start);
-  client.join();
-  return {seconds, requests};
+  client_thread.join();
+  server.close();
+  server.close_clients();
+  loop.run_until_complete(server.wait_closed());
+  return {seconds, served, cpu};
+}
+
+} // namespace
+
+measurement echo(const params& p, client_fn client)
+{
+  return serve(p, echo::session, client);
+}
+
+measurement stream_lines(const params& p)
+{
+  return serve(p, line_session, run_lines_client);
 }
 
 } // namespace bench::asyncpp_side

@@ -15,11 +15,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/program_options.hpp>
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -70,6 +74,59 @@ std::uint64_t run_echo_client(unsigned short port, const params& p)
   return requests;
 }
 
+std::uint64_t run_lines_client(unsigned short port, const params& p)
+{
+  asio::io_context ctx(1);
+  asio::ip::tcp::socket socket(ctx);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  std::string lines;
+  for (std::size_t i = 0; i < p.n; ++i)
+    lines += "line " + std::to_string(i) + "\n";
+  // Everything is sent at once while the answers are read: the server's flow control is
+  // what paces the two directions.
+  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+    co_await asio::async_write(socket, asio::buffer(lines), asio::use_awaitable);
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send);
+  }, asio::detached);
+  std::uint64_t answered = 0;
+  std::size_t received = 0;
+  asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+    std::vector<char> in(64 * 1024);
+    while (received < lines.size()) {
+      const std::size_t n = co_await socket.async_read_some(asio::buffer(in), asio::use_awaitable);
+      answered += static_cast<std::uint64_t>(std::count(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n), '\n'));
+      received += n;
+    }
+  }, [](std::exception_ptr e) {
+    if (e)
+      std::rethrow_exception(e);
+  });
+  ctx.run();
+  check(answered == p.n && received == lines.size(),
+        "stream_lines: " + std::to_string(answered) + " lines answered of " + std::to_string(p.n));
+  return answered;
+}
+
+std::uint64_t wait_for_stop_signal(unsigned short port, const params&)
+{
+  std::cout << "listening on 127.0.0.1:" << port << std::endl;
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  int received = 0;
+  ::sigwait(&stop, &received);
+  return 0;
+}
+
+double thread_cpu_seconds()
+{
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
 } // namespace bench
 
 namespace {
@@ -77,12 +134,22 @@ namespace {
 struct workload {
   std::string name;
   bool has_slot_variant; // spawn workloads: also measure Asio with a slot per child
+  bool server_cpu;       // I/O workloads: compare the server's CPU time per operation
 };
 
 const std::vector<workload> all_workloads = {
-    {"spawn_gather", true}, {"spawn_yield_gather", true}, {"yield", false},         {"timers", false},
-    {"executor", false},    {"echo", false},              {"strand_spawn_gather", false}, {"strand_yield", false},
+    {"spawn_gather", true, false}, {"spawn_yield_gather", true, false}, {"yield", false, false},
+    {"timers", false, false},      {"executor", false, false},          {"echo", false, true},
+    {"stream_lines", false, true}, {"strand_spawn_gather", false, false}, {"strand_yield", false, false},
 };
+
+const workload& find_workload(const std::string& name)
+{
+  for (auto& w : all_workloads)
+    if (w.name == name)
+      return w;
+  throw std::logic_error("no workload " + name);
+}
 
 std::string workload_names()
 {
@@ -95,6 +162,8 @@ std::string workload_names()
 struct options {
   double scale = 1.0;
   double echo_seconds = 3.0;
+  bool pin = false;
+  int port = 0; // --serve
 };
 
 bench::params params_for(const std::string& name, const options& o)
@@ -116,7 +185,9 @@ bench::params params_for(const std::string& name, const options& o)
     p.connections = 50;
     p.message_size = 1024;
     p.seconds = o.echo_seconds;
-  }
+    p.port = static_cast<unsigned short>(o.port);
+  } else if (name == "stream_lines")
+    p.n = scaled(1000000);
   return p;
 }
 
@@ -146,13 +217,19 @@ bench::measurement run_one(const std::string& name, const std::string& side, con
     return mine ? A::timers(p) : R::timers(p);
   if (name == "executor")
     return mine ? A::executor(p) : R::executor(p);
+  if (name == "stream_lines")
+    return mine ? A::stream_lines(p) : R::stream_lines(p);
   return mine ? A::echo(p) : R::echo(p);
 }
 
+/// One side's run as its child process reported it.
 struct sample {
   double seconds;
   double ops;
   long rss_kib;
+  double server_cpu_seconds;
+
+  double per_op(bool server_cpu) const { return (server_cpu ? server_cpu_seconds : seconds) / ops; }
 };
 
 // One run in a child process: this same binary with --child.
@@ -160,16 +237,35 @@ sample run_child(const std::string& exe, const std::string& name, const std::str
 {
   std::ostringstream cmd;
   cmd << "'" << exe << "' --child " << name << " --side " << side << " --scale " << o.scale << " --echo-seconds "
-      << o.echo_seconds;
+      << o.echo_seconds << (o.pin ? " --pin" : "");
   FILE* pipe = ::popen(cmd.str().c_str(), "r");
   if (!pipe)
     throw std::runtime_error("cannot start " + exe);
   sample s{};
-  const int got = std::fscanf(pipe, "%lf %lf %ld", &s.seconds, &s.ops, &s.rss_kib);
+  const int got = std::fscanf(pipe, "%lf %lf %ld %lf", &s.seconds, &s.ops, &s.rss_kib, &s.server_cpu_seconds);
   const int status = ::pclose(pipe);
-  if (got != 3 || status != 0)
+  if (got != 4 || status != 0)
     throw std::runtime_error("the " + side + " run of " + name + " failed");
   return s;
+}
+
+/// --pin: this process and its threads on one CPU (the last one it may use), the same
+/// for every child, so neither side gains from a second core or loses to migrations.
+void pin_to_one_cpu()
+{
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+    throw std::runtime_error("--pin: cannot read this process's CPU affinity");
+  int last = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &allowed))
+      last = cpu;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(last, &one);
+  if (last < 0 || ::sched_setaffinity(0, sizeof one, &one) != 0)
+    throw std::runtime_error("--pin: cannot pin to one CPU");
 }
 
 double median(std::vector<double> v)
@@ -179,20 +275,37 @@ double median(std::vector<double> v)
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-struct summary {
+/// Medians of one side's rounds.
+struct side_summary {
   double seconds, per_op, ops_per_s, rss_kib;
 };
 
-summary summarize(const std::vector<sample>& samples)
+side_summary summarize(const std::vector<sample>& samples, bool server_cpu)
 {
-  std::vector<double> secs, per_op, rss;
+  std::vector<double> secs, per_op, rate, rss;
   for (auto& s : samples) {
     secs.push_back(s.seconds);
-    per_op.push_back(s.seconds / s.ops);
+    per_op.push_back(s.per_op(server_cpu));
+    rate.push_back(s.ops / s.seconds);
     rss.push_back(static_cast<double>(s.rss_kib));
   }
-  const double p = median(per_op);
-  return {median(secs), p, 1.0 / p, median(rss)};
+  return {median(secs), median(per_op), median(rate), median(rss)};
+}
+
+/// The median, min and max of the rounds' paired ratios mine/theirs: each round's two
+/// runs saw the same machine, so the ratio cancels what drifted between rounds.
+struct paired {
+  double median, min, max;
+};
+
+template <class Value>
+paired paired_ratios(const std::vector<sample>& mine, const std::vector<sample>& theirs, Value value)
+{
+  std::vector<double> ratios;
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    ratios.push_back(value(mine[i]) / value(theirs[i]));
+  const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+  return {median(ratios), *lo, *hi};
 }
 
 std::string self_exe()
@@ -206,68 +319,121 @@ std::string self_exe()
 
 int child_main(const std::string& name, const std::string& side, const options& o)
 {
+  if (o.pin)
+    pin_to_one_cpu();
   const auto p = params_for(name, o);
   const auto m = run_one(name, side, p);
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  std::printf("%.9f %llu %ld\n", m.seconds, static_cast<unsigned long long>(m.ops), usage.ru_maxrss);
+  std::printf("%.9f %llu %ld %.9f\n", m.seconds, static_cast<unsigned long long>(m.ops), usage.ru_maxrss,
+              m.server_cpu_seconds);
   return 0;
+}
+
+/// --serve SIDE: that side's echo server (the one the echo workload measures) until
+/// SIGINT or SIGTERM, for an outside load such as ApacheBench; then its CPU time.
+int serve_main(const std::string& side, const options& o)
+{
+  if (o.pin)
+    pin_to_one_cpu();
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop, nullptr); // before any thread: only sigwait takes them
+  const auto p = params_for("echo", o);
+  const auto m = side == "asyncpp" ? bench::asyncpp_side::echo(p, bench::wait_for_stop_signal)
+                                   : bench::asio_side::echo(p, bench::wait_for_stop_signal);
+  std::cout << std::fixed << std::setprecision(3) << "served " << m.seconds << " s, server CPU " << m.server_cpu_seconds
+            << " s" << std::endl;
+  return 0;
+}
+
+std::vector<std::string> sides_of(const workload& w)
+{
+  std::vector<std::string> sides{"asyncpp", "asio"};
+  if (w.has_slot_variant)
+    sides.push_back("asio_slots");
+  return sides;
+}
+
+void print_row(const std::string& name, const bench::params& p, const workload& w,
+               std::map<std::string, std::vector<sample>>& by_side, bool json)
+{
+  const auto& mine_runs = by_side["asyncpp"];
+  const auto& raw_runs = by_side["asio"];
+  const auto mine = summarize(mine_runs, w.server_cpu);
+  const auto raw = summarize(raw_runs, w.server_cpu);
+  const auto ratio = paired_ratios(mine_runs, raw_runs, [&](const sample& s) { return s.per_op(w.server_cpu); });
+  const auto rss = paired_ratios(mine_runs, raw_runs, [](const sample& s) { return static_cast<double>(s.rss_kib); });
+  const bool has_slots = by_side.count("asio_slots") != 0;
+  if (json) {
+    std::cout << std::setprecision(6) << "{\"workload\": \"" << name << "\", \"n\": " << reported_n(name, p)
+              << ", \"measure\": \"" << (w.server_cpu ? "server_cpu" : "wall") << "\", \"asyncpp_s\": " << mine.seconds
+              << ", \"asio_s\": " << raw.seconds << ", \"ratio\": " << ratio.median << ", \"ratio_min\": " << ratio.min
+              << ", \"ratio_max\": " << ratio.max << ", \"asyncpp_us_per_op\": " << mine.per_op * 1e6
+              << ", \"asio_us_per_op\": " << raw.per_op * 1e6 << ", \"asyncpp_ops_s\": " << mine.ops_per_s
+              << ", \"asio_ops_s\": " << raw.ops_per_s << ", \"asyncpp_rss_kib\": " << static_cast<long>(mine.rss_kib)
+              << ", \"asio_rss_kib\": " << static_cast<long>(raw.rss_kib) << ", \"rss_ratio\": " << rss.median;
+    if (has_slots) {
+      const auto& slot_runs = by_side["asio_slots"];
+      std::cout << ", \"asio_slots_s\": " << summarize(slot_runs, false).seconds << ", \"ratio_vs_slots\": "
+                << paired_ratios(mine_runs, slot_runs, [](const sample& s) { return s.per_op(false); }).median;
+    }
+    std::cout << "}" << std::endl;
+    return;
+  }
+  std::ostringstream spread;
+  spread << std::fixed << std::setprecision(2) << ratio.min << "-" << ratio.max;
+  std::cout << std::left << std::setw(20) << name << std::right << std::setw(9) << reported_n(name, p) << std::fixed
+            << std::setprecision(3) << std::setw(12) << mine.per_op * 1e6 << std::setw(12) << raw.per_op * 1e6
+            << std::setprecision(2) << std::setw(7) << ratio.median << std::setw(12) << spread.str()
+            << std::setprecision(0) << std::setw(13) << mine.ops_per_s << std::setw(13) << raw.ops_per_s
+            << std::setw(10) << mine.rss_kib << std::setw(10) << raw.rss_kib << std::setprecision(2) << std::setw(7)
+            << rss.median << "\n";
+  if (has_slots) {
+    const auto& slot_runs = by_side["asio_slots"];
+    const auto slots = summarize(slot_runs, false);
+    const auto vs = paired_ratios(mine_runs, slot_runs, [](const sample& s) { return s.per_op(false); });
+    std::ostringstream slot_spread;
+    slot_spread << std::fixed << std::setprecision(2) << vs.min << "-" << vs.max;
+    std::cout << std::left << std::setw(20) << "  vs asio+slots" << std::right << std::setw(9) << "" << std::setw(12)
+              << "" << std::setprecision(3) << std::setw(12) << slots.per_op * 1e6 << std::setprecision(2)
+              << std::setw(7) << vs.median << std::setw(12) << slot_spread.str() << std::setw(13) << ""
+              << std::setprecision(0) << std::setw(13) << slots.ops_per_s << std::setw(10) << "" << std::setw(10)
+              << slots.rss_kib << "\n";
+  }
+  std::cout.unsetf(std::ios::fixed);
 }
 
 int driver_main(const std::vector<std::string>& names, int rounds, bool json, const options& o)
 {
   const std::string exe = self_exe();
   std::map<std::string, std::map<std::string, std::vector<sample>>> samples;
-  // Interleaved: every round runs each side of each workload once, so drift in the
-  // machine's load spreads over both sides alike.
-  for (int r = 0; r < rounds; ++r)
+  // Round 0 warms up (caches, the CPU's clock) and is not recorded. In every round each
+  // side of a workload runs once, the sides' order rotated from round to round, so
+  // neither side always runs first (or right after the other's heavy run).
+  for (int r = 0; r <= rounds; ++r)
     for (auto& name : names) {
-      std::vector<std::string> sides{"asyncpp", "asio"};
-      for (auto& w : all_workloads)
-        if (w.name == name && w.has_slot_variant)
-          sides.push_back("asio_slots");
-      for (auto& side : sides)
-        samples[name][side].push_back(run_child(exe, name, side, o));
+      auto sides = sides_of(find_workload(name));
+      std::rotate(sides.begin(), sides.begin() + r % static_cast<int>(sides.size()), sides.end());
+      for (auto& side : sides) {
+        const auto s = run_child(exe, name, side, o);
+        if (r > 0)
+          samples[name][side].push_back(s);
+      }
       if (!json)
-        std::cerr << "round " << r + 1 << "/" << rounds << " " << name << " done\n";
+        std::cerr << (r == 0 ? std::string("warm-up") : "round " + std::to_string(r) + "/" + std::to_string(rounds))
+                  << " " << name << " done\n";
     }
 
   if (!json)
     std::cout << std::left << std::setw(20) << "workload" << std::right << std::setw(9) << "n" << std::setw(12)
-              << "asyncpp s" << std::setw(12) << "asio s" << std::setw(8) << "ratio" << std::setw(14)
-              << "asyncpp op/s" << std::setw(14) << "asio op/s" << std::setw(12) << "rss KiB" << std::setw(12)
-              << "asio KiB" << std::setw(8) << "rss x" << "\n";
-  for (auto& name : names) {
-    const auto p = params_for(name, o);
-    const auto mine = summarize(samples[name]["asyncpp"]);
-    const auto raw = summarize(samples[name]["asio"]);
-    const double ratio = mine.per_op / raw.per_op;
-    const bool has_slots = samples[name].count("asio_slots") != 0;
-    const auto slots = has_slots ? summarize(samples[name]["asio_slots"]) : summary{};
-    if (json) {
-      std::cout << std::setprecision(6) << "{\"workload\": \"" << name << "\", \"n\": " << reported_n(name, p)
-                << ", \"asyncpp_s\": " << mine.seconds << ", \"asio_s\": " << raw.seconds << ", \"ratio\": " << ratio
-                << ", \"asyncpp_rss_kib\": " << static_cast<long>(mine.rss_kib)
-                << ", \"asio_rss_kib\": " << static_cast<long>(raw.rss_kib);
-      if (has_slots)
-        std::cout << ", \"asio_slots_s\": " << slots.seconds << ", \"ratio_vs_slots\": " << mine.per_op / slots.per_op;
-      std::cout << "}" << std::endl;
-      continue;
-    }
-    std::cout << std::left << std::setw(20) << name << std::right << std::setw(9) << reported_n(name, p)
-              << std::fixed << std::setprecision(4) << std::setw(12) << mine.seconds << std::setw(12) << raw.seconds
-              << std::setprecision(2) << std::setw(8) << ratio << std::setprecision(0) << std::setw(14)
-              << mine.ops_per_s << std::setw(14) << raw.ops_per_s << std::setw(12) << mine.rss_kib << std::setw(12)
-              << raw.rss_kib << std::setprecision(2) << std::setw(8) << mine.rss_kib / raw.rss_kib << "\n";
-    if (has_slots)
-      std::cout << std::left << std::setw(20) << "  vs asio+slots" << std::right << std::setw(9) << ""
-                << std::setprecision(4) << std::setw(12) << "" << std::setw(12) << slots.seconds
-                << std::setprecision(2) << std::setw(8) << mine.per_op / slots.per_op << std::setprecision(0)
-                << std::setw(14) << "" << std::setw(14) << slots.ops_per_s << std::setw(12) << ""
-                << std::setw(12) << slots.rss_kib << std::setprecision(2) << std::setw(8)
-                << mine.rss_kib / slots.rss_kib << "\n";
-    std::cout.unsetf(std::ios::fixed);
-  }
+              << "asyncpp us" << std::setw(12) << "asio us" << std::setw(7) << "ratio" << std::setw(12) << "min-max"
+              << std::setw(13) << "asyncpp op/s" << std::setw(13) << "asio op/s" << std::setw(10) << "rss KiB"
+              << std::setw(10) << "asio KiB" << std::setw(7) << "rss x" << "\n";
+  for (auto& name : names)
+    print_row(name, params_for(name, o), find_workload(name), samples[name], json);
   return 0;
 }
 
@@ -291,14 +457,19 @@ int main(int argc, char** argv)
 {
   options o;
   int rounds = 5;
-  std::string workload_list = "spawn_gather,spawn_yield_gather,yield,timers,executor,echo,strand_spawn_gather,strand_yield";
-  std::string child, side;
+  std::string workload_list;
+  for (auto& w : all_workloads)
+    workload_list += (workload_list.empty() ? "" : ",") + w.name;
+  std::string child, side, serve;
   po::options_description visible("asyncpp-bench: asyncpp beside hand-written Boost.Asio\n\nOptions");
   visible.add_options()("help,h", "show this help")(
       "workloads,w", po::value(&workload_list)->default_value(workload_list), "comma-separated workloads to run")(
-      "rounds,r", po::value(&rounds)->default_value(rounds), "interleaved rounds (medians are reported)")(
+      "rounds,r", po::value(&rounds)->default_value(rounds), "measured rounds, after one warm-up round")(
       "scale", po::value(&o.scale)->default_value(o.scale), "multiply every workload's size (e.g. 0.01 for a smoke run)")(
       "echo-seconds", po::value(&o.echo_seconds)->default_value(o.echo_seconds), "how long the echo client sends")(
+      "pin", po::bool_switch(&o.pin), "run every side's process on one CPU (the same one)")(
+      "serve", po::value(&serve), "asyncpp|asio: run that side's echo server until Ctrl-C (for ab), then its CPU time")(
+      "port", po::value(&o.port)->default_value(o.port), "--serve: port on 127.0.0.1 (0: a free one, printed)")(
       "json", "one JSON object per workload per line");
   po::options_description hidden;
   hidden.add_options()("child", po::value(&child))("side", po::value(&side));
@@ -311,7 +482,10 @@ int main(int argc, char** argv)
     if (vm.count("help")) {
       std::cout << visible << "\nWorkloads: " << workload_names() << " (strand_*: the loop on a strand of its\n"
                 << "io_context, against Asio coroutines on a strand).\n"
-                << "The ratio is asyncpp's time per operation over Asio's (for echo: Asio's req/s over asyncpp's).\n";
+                << "Each round runs both sides in child processes, their order rotated. The ratio is the\n"
+                << "median (and min-max) of the rounds' paired ratios of asyncpp's time per operation\n"
+                << "over Asio's; for echo and stream_lines, of the server thread's CPU time per request\n"
+                << "or line (us columns), the client being the same plain-Asio code on another thread.\n";
       return 0;
     }
     if (rounds < 1 || rounds > 1000)
@@ -323,6 +497,13 @@ int main(int argc, char** argv)
     const auto names = split_workloads(workload_list);
     if (names.empty())
       throw po::error("no workload given");
+    if (o.port < 0 || o.port > 65535)
+      throw po::error("--port must be between 0 and 65535");
+    if (!serve.empty()) {
+      if (serve != "asyncpp" && serve != "asio")
+        throw po::error("--serve must be asyncpp or asio");
+      return serve_main(serve, o);
+    }
     if (!child.empty()) {
       if (side != "asyncpp" && side != "asio" && side != "asio_slots")
         throw po::error("--side must be asyncpp, asio or asio_slots");

@@ -1,41 +1,27 @@
-// The echo session and listener: plain Asio socket code, run unchanged as asyncpp tasks or
-// as co_spawned Asio coroutines (the drop-in story). Shared by asyncpp-bench and asyncpp-demo.
+// The echo session on asyncpp's streams, shared by asyncpp-demo's echo-server and
+// asyncpp-bench's echo workload (so the benchmark measures the server the demo runs).
 #ifndef ASYNCPP_TOOLS_COMMON_ECHO_HPP
 #define ASYNCPP_TOOLS_COMMON_ECHO_HPP
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <asyncpp/streams.hpp>
+#include <asyncpp/task.hpp>
 
-#include <array>
+#include <boost/system/system_error.hpp>
+
+#include <string>
 
 namespace echo {
 
-/// Echoes what the peer sends until it closes the connection.
-inline boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket)
+/// Echoes what the peer sends until it closes the connection (or resets it): read what
+/// is there (up to 64 KiB), write it, drain.
+inline asyncpp::awaitable<void> session(asyncpp::stream_reader reader, asyncpp::stream_writer writer)
 {
-  namespace asio = boost::asio;
-  std::array<char, 4096> buf;
-  socket.set_option(asio::ip::tcp::no_delay(true));
   try {
-    for (;;) {
-      const std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
-      co_await asio::async_write(socket, asio::buffer(buf.data(), n), asio::use_awaitable);
+    for (std::string data; !(data = co_await reader.read(64 * 1024)).empty();) {
+      writer.write(data);
+      co_await writer.drain();
     }
-  } catch (const boost::system::system_error&) {
-    // the peer went away (eof, reset) or the session was cancelled: the session ends
-  }
-}
-
-/// Accepts connections and starts `spawn(socket)` for each, until the acceptor closes.
-template <class Spawn>
-boost::asio::awaitable<void> listen(boost::asio::ip::tcp::acceptor& acceptor, Spawn spawn)
-{
-  for (;;) {
-    auto socket = co_await acceptor.async_accept(boost::asio::use_awaitable);
-    spawn(std::move(socket));
+  } catch (const boost::system::system_error&) { // a reset: the session ends
   }
 }
 

@@ -2,6 +2,7 @@
 // pair on asyncpp's streams (TCP, unix sockets, TLS).
 
 #include "../common/cli.hpp"
+#include "../common/echo.hpp"
 
 #include <asyncpp/asyncpp.hpp>
 #if defined(ASYNCPP_WITH_SSL)
@@ -19,9 +20,12 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <latch>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 // The examples' main functions, compiled under these names into this program.
@@ -85,21 +89,6 @@ asyncpp::awaitable<bool> run_interruptible(asyncpp::awaitable<void> work)
   co_return interrupted;
 }
 
-/// Echoes what the peer sends until it closes the connection (or goes away).
-asyncpp::awaitable<void> echo_stream(asyncpp::stream_reader reader, asyncpp::stream_writer writer)
-{
-  try {
-    for (;;) {
-      std::string data = co_await reader.read(64 * 1024);
-      if (data.empty())
-        co_return;
-      writer.write(data);
-      co_await writer.drain();
-    }
-  } catch (const boost::system::system_error&) { // a reset: the session ends
-  }
-}
-
 /// The TLS context of either side: a throwaway certificate for the server; a client that
 /// does not verify it (a loopback load generator).
 struct tls_setup {
@@ -134,56 +123,165 @@ void check_transport(const std::string& host, const std::string& unix_path, bool
     throw po::error("--host: '" + host + "' is not an IP address");
 }
 
+/// One loop of the echo server (one per thread with --loops): how to stop it, what it served.
+struct echo_loop {
+  asyncpp::event_loop* loop = nullptr;
+  asyncpp::event* stop = nullptr; // set on the loop's own thread
+  std::size_t served = 0;
+};
+
+/// What every loop's server is started with.
+struct echo_listen {
+  std::string host, unix_path;
+  asio::ssl::context* ssl = nullptr;
+  bool reuse_port = false;
+};
+
+/// Starts one loop's server; its handler counts the connections in `me`.
+asyncpp::awaitable<asyncpp::server> start_echo(const echo_listen& how, std::uint16_t port, echo_loop& me)
+{
+  auto counting_echo = [&me](asyncpp::stream_reader reader, asyncpp::stream_writer writer) {
+    ++me.served;
+    return echo::session(std::move(reader), std::move(writer));
+  };
+  if (!how.unix_path.empty())
+    co_return co_await asyncpp::start_unix_server(counting_echo, how.unix_path);
+  asyncpp::server_options options;
+  options.ssl = how.ssl;
+  options.reuse_port = how.reuse_port;
+  co_return co_await asyncpp::start_server(counting_echo, how.host, port, options);
+}
+
+/// The graceful end of one loop's server: no new connections, every client closed, every
+/// handler finished.
+asyncpp::awaitable<void> close_echo(asyncpp::server& server)
+{
+  server.close();
+  server.close_clients();
+  co_await server.wait_closed();
+}
+
+/// The loops after the first, each on its own thread, sharing the first loop's port
+/// (SO_REUSEPORT: the kernel spreads the connections; each loop serves its own).
+class extra_echo_loops {
+public:
+  extra_echo_loops(std::vector<echo_loop>& loops, const echo_listen& how, std::uint16_t port)
+      : loops_(loops), started_(static_cast<std::ptrdiff_t>(loops.size() - 1))
+  {
+    for (std::size_t i = 1; i < loops.size(); ++i)
+      threads_.emplace_back([this, &how, port, i] { asyncpp::run(serve(how, port, loops_[i])); });
+  }
+
+  /// Waits (off the calling loop) until every loop listens; throws the first one's error.
+  asyncpp::awaitable<void> wait_listening()
+  {
+    co_await asyncpp::to_thread([this] { started_.wait(); });
+    if (error_)
+      std::rethrow_exception(error_);
+  }
+
+  /// Stops every loop that listens and joins the threads (started_ counted every one down).
+  ~extra_echo_loops()
+  {
+    started_.wait();
+    for (std::size_t i = 1; i < loops_.size(); ++i)
+      if (loops_[i].loop)
+        loops_[i].loop->call_soon_threadsafe([stop = loops_[i].stop] { stop->set(); });
+    for (auto& t : threads_)
+      t.join();
+  }
+
+private:
+  asyncpp::awaitable<void> serve(const echo_listen& how, std::uint16_t port, echo_loop& me)
+  {
+    std::optional<asyncpp::server> server;
+    asyncpp::event stop;
+    try {
+      server.emplace(co_await start_echo(how, port, me));
+      me.stop = &stop;
+      me.loop = &asyncpp::get_running_loop();
+    } catch (...) {
+      const std::lock_guard lock(error_mutex_);
+      if (!error_)
+        error_ = std::current_exception();
+    }
+    started_.count_down();
+    if (!server)
+      co_return;
+    co_await stop.wait();
+    co_await close_echo(*server);
+  }
+
+  std::vector<echo_loop>& loops_;
+  std::latch started_;
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+  std::vector<std::thread> threads_;
+};
+
 int echo_server(const std::vector<std::string>& args)
 {
-  std::string host = "127.0.0.1", unix_path;
-  int port = 0;
+  echo_listen how;
+  how.host = "127.0.0.1";
+  int port = 0, loop_count = 1;
   double seconds = 0;
   bool tls = false;
   po::options_description desc("Options");
-  desc.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
+  desc.add_options()("host", po::value(&how.host)->default_value(how.host), "address to listen on")(
       "port", po::value(&port)->default_value(port), "port to listen on (0: any free port, printed)")(
-      "unix", po::value(&unix_path), "listen on this unix socket path instead of TCP")(
+      "unix", po::value(&how.unix_path), "listen on this unix socket path instead of TCP")(
       "tls", po::bool_switch(&tls), "TLS with a throwaway self-signed certificate")(
+      "loops", po::value(&loop_count)->default_value(loop_count),
+      "event loops, one per thread, sharing the port (reuse_port; TCP only; 1-64)")(
       "seconds", po::value(&seconds)->default_value(seconds), "stop after this long (0: until Ctrl-C)");
   po::variables_map vm;
   if (!parse("echo-server", args, desc, vm))
     return 0;
-  check_transport(host, unix_path, tls);
+  check_transport(how.host, how.unix_path, tls);
   if (port < 0 || port > 65535)
     throw po::error("--port must be between 0 and 65535");
   if (!(seconds >= 0 && seconds <= 86400)) // also refuses nan
     throw po::error("--seconds must be between 0 and 86400");
+  if (loop_count < 1 || loop_count > 64)
+    throw po::error("--loops must be between 1 and 64");
+  if (loop_count > 1 && !how.unix_path.empty())
+    throw po::error("--loops above 1 shares a TCP port (reuse_port), not --unix");
   std::optional<tls_setup> certificate;
   if (tls)
-    certificate.emplace(true, host);
+    certificate.emplace(true, how.host);
+  how.ssl = certificate ? certificate->get() : nullptr;
+  how.reuse_port = loop_count > 1;
 
-  std::size_t served = 0;
+  std::vector<echo_loop> loops(static_cast<std::size_t>(loop_count));
   const bool interrupted = asyncpp::run([&]() -> asyncpp::awaitable<bool> {
-    auto counting_echo = [&served](asyncpp::stream_reader reader, asyncpp::stream_writer writer) {
-      ++served;
-      return echo_stream(std::move(reader), std::move(writer));
-    };
-    asyncpp::server_options options;
-    options.ssl = certificate ? certificate->get() : nullptr;
-    std::optional<asyncpp::server> server;
-    if (unix_path.empty())
-      server.emplace(co_await asyncpp::start_server(counting_echo, host, static_cast<std::uint16_t>(port), options));
-    else
-      server.emplace(co_await asyncpp::start_unix_server(counting_echo, unix_path));
-    std::cout << "listening on " << server->addresses().at(0) << (tls ? " (TLS)" : "") << std::endl;
+    // This thread's loop binds first (port 0 picks one); the other loops join its port.
+    auto server = co_await start_echo(how, static_cast<std::uint16_t>(port), loops[0]);
+    std::optional<extra_echo_loops> others;
+    if (loops.size() > 1) {
+      others.emplace(loops, how, server.port());
+      co_await others->wait_listening();
+    }
+    std::cout << "listening on " << server.addresses().at(0) << (tls ? " (TLS)" : "");
+    if (loops.size() > 1)
+      std::cout << " with " << loops.size() << " loops";
+    std::cout << std::endl;
     auto serve = [&]() -> asyncpp::awaitable<void> {
       if (seconds > 0)
         co_await asyncpp::sleep(std::chrono::duration<double>(seconds));
       else
-        co_await server->serve_forever();
+        co_await server.serve_forever();
     };
     const bool stopped_by_signal = co_await run_interruptible(serve());
-    server->close();
-    server->close_clients();
-    co_await server->wait_closed();
+    co_await close_echo(server);
+    others.reset(); // stops the other loops (each closes its own clients) and joins them
     co_return stopped_by_signal;
   }());
+  std::size_t served = 0;
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    if (loops.size() > 1)
+      std::cout << "loop " << i << " served " << loops[i].served << " connections" << std::endl;
+    served += loops[i].served;
+  }
   std::cout << (interrupted ? "interrupted; " : "") << "served " << served << " connections" << std::endl;
   return 0;
 }
@@ -290,7 +388,7 @@ const std::vector<command>& commands()
        [](auto& a) { return seed_program("gather", a, asyncpp_example_gather_factorial); }},
       {"executor", "run_in_executor: Hello!, a blocking function's line 0.5 s later, Goodbye! 1 s after",
        [](auto& a) { return seed_program("executor", a, asyncpp_example_run_in_executor); }},
-      {"echo-server", "echo server on streams (--host, --port, --unix, --tls, --seconds)", echo_server},
+      {"echo-server", "echo server on streams (--host, --port, --unix, --tls, --loops, --seconds)", echo_server},
       {"echo-client", "echo load on loopback (--port or --unix, --tls, --connections, --seconds, --size): req/s, latency",
        echo_client},
   };

@@ -42,6 +42,9 @@ expect 2 1 "$demo" echo-client --unix /tmp/asyncpp-cli-check.sock --tls
 expect 2 1 "$demo" echo-server --port 65536
 expect 2 1 "$demo" echo-server --seconds nan
 expect 2 1 "$demo" echo-server --seconds -1
+expect 2 1 "$demo" echo-server --loops 0
+expect 2 1 "$demo" echo-server --loops 65
+expect 2 1 "$demo" echo-server --loops 2 --unix /tmp/asyncpp-cli-check.sock
 expect 2 1 "$demo" echo-client --port -1
 expect 2 1 "$demo" echo-client --port 7 --connections -1
 expect 2 1 "$demo" echo-client --port 7 --size -1
@@ -61,6 +64,7 @@ expect 2 1 "$bench" --rounds 1001
 expect 2 1 "$bench" --scale nan
 expect 2 1 "$bench" --echo-seconds nan
 expect 2 1 "$bench" extra-arg
+expect 2 1 "$bench" --pin=yes
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

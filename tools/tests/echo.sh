@@ -1,11 +1,12 @@
 #!/bin/sh
-# The echo pair end to end on loopback, over TCP, TLS and a unix socket: a short client
-# run against the server, then Ctrl-C (SIGINT) stops the server cleanly.
-#   sh echo.sh path/to/asyncpp-demo [tcp|tls|unix ...]
+# The echo pair end to end on loopback, over TCP, TLS, a unix socket and three loops
+# sharing a port: a short client run against the server, then Ctrl-C (SIGINT) stops the
+# server cleanly.
+#   sh echo.sh path/to/asyncpp-demo [tcp|tls|unix|loops ...]
 set -eu
 demo=$1
 shift
-modes=${*:-tcp tls unix}
+modes=${*:-tcp tls unix loops}
 log=$(mktemp)
 sock=$(mktemp -u /tmp/asyncpp-echo-XXXXXX.sock)
 server=""
@@ -16,6 +17,7 @@ for mode in $modes; do
     tcp) server_args="--port 0"; client_args="" ;;
     tls) server_args="--port 0 --tls"; client_args="--tls" ;;
     unix) server_args="--unix $sock"; client_args="--unix $sock" ;;
+    loops) server_args="--port 0 --loops 3"; client_args="" ;;
     *) echo "unknown mode $mode"; exit 2 ;;
   esac
   # (The demo watches SIGINT with its own signal_set, so a background job gets it too.)
@@ -36,6 +38,9 @@ for mode in $modes; do
   wait "$server"
   server=""
   grep -q '^interrupted; served 4 connections$' "$log" || { echo "$mode: server printed:"; cat "$log"; exit 1; }
+  if [ "$mode" = loops ]; then # every loop reports; the kernel chose who served what
+    [ "$(grep -c '^loop [0-2] served [0-4] connections$' "$log")" = 3 ] || { echo "loops: server printed:"; cat "$log"; exit 1; }
+  fi
   passed=$((passed + 1))
 done
 echo "$passed passed, 0 failed"
