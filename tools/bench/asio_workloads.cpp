@@ -39,28 +39,41 @@ asio::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
 
 } // namespace
 
-// Idiom: co_spawn each child with a completion handler that adds its result; run the
-// io_context until it runs out of work (no parent coroutine, no parallel_group).
+// Runs `spawn_all` as a handler on `ex` and the io_context until it runs out of work.
+// Spawning from inside the running loop is the fastest idiom we found: co_spawn then
+// dispatches each coroutine's start inline instead of queueing 200k starts (measured
+// here: spawn_gather 0.146 s against 0.181 s issued before ctx.run(), timers 0.24 against
+// 0.29 s; yield alike).
+template <class Executor, class SpawnAll>
+double run_spawned_inside(asio::io_context& ctx, const Executor& ex, SpawnAll spawn_all)
+{
+  const auto start = clock_type::now();
+  asio::post(ex, spawn_all);
+  ctx.run();
+  return seconds_since(start);
+}
+
+// Idiom: co_spawn each child (from inside the loop) with a completion handler that adds
+// its result (no parent coroutine: a parallel_group of 200k was slower).
 template <class Executor>
 measurement spawn_gather_on(asio::io_context& ctx, const Executor& ex, const params& p, bool yield_once,
                             bool bind_slots)
 {
   std::uint64_t sum = 0;
   std::unique_ptr<asio::cancellation_signal[]> signals(bind_slots ? new asio::cancellation_signal[p.n] : nullptr);
-  const auto start = clock_type::now();
-  for (std::uint64_t i = 0; i < p.n; ++i) {
-    auto done = [&sum](std::exception_ptr e, std::uint64_t v) {
-      if (e)
-        std::rethrow_exception(e);
-      sum += v;
-    };
-    if (bind_slots)
-      asio::co_spawn(ex, child(i, yield_once), asio::bind_cancellation_slot(signals[i].slot(), done));
-    else
-      asio::co_spawn(ex, child(i, yield_once), done);
-  }
-  ctx.run();
-  const double seconds = seconds_since(start);
+  const double seconds = run_spawned_inside(ctx, ex, [&] {
+    for (std::uint64_t i = 0; i < p.n; ++i) {
+      auto done = [&sum](std::exception_ptr e, std::uint64_t v) {
+        if (e)
+          std::rethrow_exception(e);
+        sum += v;
+      };
+      if (bind_slots)
+        asio::co_spawn(ex, child(i, yield_once), asio::bind_cancellation_slot(signals[i].slot(), done));
+      else
+        asio::co_spawn(ex, child(i, yield_once), done);
+    }
+  });
   check(sum == p.n * (p.n - 1) / 2, "asio spawn_gather sum");
   return {seconds, p.n};
 }
@@ -73,22 +86,22 @@ measurement spawn_gather(const params& p, bool yield_once, bool bind_slots, bool
   return spawn_gather_on(ctx, ctx.get_executor(), p, yield_once, bind_slots);
 }
 
-// Idiom: co_spawned coroutines, each `co_await post(executor, use_awaitable)` in a loop.
+// Idiom: co_spawned coroutines (from inside the loop), each `co_await post(executor,
+// use_awaitable)` in a loop.
 template <class Executor>
 measurement yield_on(asio::io_context& ctx, const Executor& ex, const params& p)
 {
   std::uint64_t steps = 0;
-  const auto start = clock_type::now();
-  for (std::size_t t = 0; t < p.n; ++t)
-    asio::co_spawn(ex, [&steps, k = p.per_task]() -> asio::awaitable<void> {
-      auto ex = co_await asio::this_coro::executor;
-      for (std::size_t i = 0; i < k; ++i) {
-        co_await asio::post(ex, asio::use_awaitable);
-        ++steps;
-      }
-    }, asio::detached);
-  ctx.run();
-  const double seconds = seconds_since(start);
+  const double seconds = run_spawned_inside(ctx, ex, [&] {
+    for (std::size_t t = 0; t < p.n; ++t)
+      asio::co_spawn(ex, [&steps, k = p.per_task]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        for (std::size_t i = 0; i < k; ++i) {
+          co_await asio::post(ex, asio::use_awaitable);
+          ++steps;
+        }
+      }, asio::detached);
+  });
   check(steps == p.n * p.per_task, "asio yield steps");
   return {seconds, steps};
 }
@@ -101,21 +114,21 @@ measurement yield(const params& p, bool on_strand)
   return yield_on(ctx, ctx.get_executor(), p);
 }
 
-// Idiom: a co_spawned coroutine per timer, each with its own steady_timer.
+// Idiom: a co_spawned coroutine per timer (from inside the loop), each with its own
+// steady_timer.
 measurement timers(const params& p)
 {
   const auto delays = timer_delays(p.n);
   asio::io_context ctx(1);
   std::size_t fired = 0;
-  const auto start = clock_type::now();
-  for (int ms : delays)
-    asio::co_spawn(ctx, [&fired, ms]() -> asio::awaitable<void> {
-      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-      co_await timer.async_wait(asio::use_awaitable);
-      ++fired;
-    }, asio::detached);
-  ctx.run();
-  const double seconds = seconds_since(start);
+  const double seconds = run_spawned_inside(ctx, ctx.get_executor(), [&] {
+    for (int ms : delays)
+      asio::co_spawn(ctx, [&fired, ms]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+        co_await timer.async_wait(asio::use_awaitable);
+        ++fired;
+      }, asio::detached);
+  });
   check(fired == p.n, "asio timers fired");
   return {seconds, p.n};
 }

@@ -65,6 +65,8 @@ expect 2 1 "$bench" --scale nan
 expect 2 1 "$bench" --echo-seconds nan
 expect 2 1 "$bench" extra-arg
 expect 2 1 "$bench" --pin=yes
+expect 2 1 "$bench" --serve nope
+expect 2 1 "$bench" --serve asio --port 65536
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

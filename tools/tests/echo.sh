@@ -1,12 +1,17 @@
 #!/bin/sh
 # The echo pair end to end on loopback, over TCP, TLS, a unix socket and three loops
 # sharing a port: a short client run against the server, then Ctrl-C (SIGINT) stops the
-# server cleanly.
-#   sh echo.sh path/to/asyncpp-demo [tcp|tls|unix|loops ...]
+# server cleanly. With asyncpp-bench given too, its --serve servers (the ones ab drives)
+# take the same client.
+#   sh echo.sh path/to/asyncpp-demo [path/to/asyncpp-bench] [tcp|tls|unix|loops|serve-asyncpp|serve-asio ...]
 set -eu
 demo=$1
 shift
-modes=${*:-tcp tls unix loops}
+bench=""
+case ${1:-} in */*) bench=$1; shift ;; esac
+default_modes="tcp tls unix loops"
+[ -n "$bench" ] && default_modes="$default_modes serve-asyncpp serve-asio"
+modes=${*:-$default_modes}
 log=$(mktemp)
 sock=$(mktemp -u /tmp/asyncpp-echo-XXXXXX.sock)
 server=""
@@ -18,10 +23,14 @@ for mode in $modes; do
     tls) server_args="--port 0 --tls"; client_args="--tls" ;;
     unix) server_args="--unix $sock"; client_args="--unix $sock" ;;
     loops) server_args="--port 0 --loops 3"; client_args="" ;;
+    serve-*) server_args=""; client_args="" ;;
     *) echo "unknown mode $mode"; exit 2 ;;
   esac
   # (The demo watches SIGINT with its own signal_set, so a background job gets it too.)
-  "$demo" echo-server $server_args --seconds 60 >"$log" 2>&1 &
+  case $mode in
+    serve-*) "$bench" --serve "${mode#serve-}" >"$log" 2>&1 & ;;
+    *) "$demo" echo-server $server_args --seconds 60 >"$log" 2>&1 & ;;
+  esac
   server=$!
   address=""
   for _ in $(seq 1 50); do
@@ -37,7 +46,11 @@ for mode in $modes; do
   kill -INT "$server"
   wait "$server"
   server=""
-  grep -q '^interrupted; served 4 connections$' "$log" || { echo "$mode: server printed:"; cat "$log"; exit 1; }
+  case $mode in
+    serve-*) expected='^served [0-9.]+ s, server CPU [0-9.]+ s$' ;;
+    *) expected='^interrupted; served 4 connections$' ;;
+  esac
+  grep -Eq "$expected" "$log" || { echo "$mode: server printed:"; cat "$log"; exit 1; }
   if [ "$mode" = loops ]; then # every loop reports; the kernel chose who served what
     [ "$(grep -c '^loop [0-2] served [0-4] connections$' "$log")" = 3 ] || { echo "loops: server printed:"; cat "$log"; exit 1; }
   fi
