@@ -459,78 +459,56 @@ ASYNCPP_TEST_CASE(many_clients_at_once)
 BOOST_AUTO_TEST_CASE(accept_survives_descriptor_exhaustion)
 {
   // In a child: it lowers RLIMIT_NOFILE for itself only.
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  BOOST_REQUIRE(pid >= 0);
-  if (pid == 0) {
-    for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGALRM})
-      std::signal(sig, SIG_DFL);
-    ::alarm(30);
-    int code = 1;
-    try {
-      code = asyncpp::run([]() -> awaitable<int> {
-        auto& loop = asyncpp::get_running_loop();
-        int out_of_resources = 0;
-        loop.set_exception_handler([&](asyncpp::event_loop&, const asyncpp::exception_context& c) {
-          out_of_resources += c.message == "socket.accept() out of system resource";
-        });
-        auto srv = co_await asyncpp::start_server(echo_lines, "127.0.0.1", 0);
-        rlimit limit{};
-        ::getrlimit(RLIMIT_NOFILE, &limit);
-        limit.rlim_cur = 128; // a small table: filling it is quick
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-        // Use up the descriptors with plain sockets; the last one becomes the client, so
-        // the server's accept finds none left, whatever else the process has open.
-        std::vector<int> hogs;
-        for (;;) {
-          const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-          if (fd < 0)
-            break;
-          hogs.push_back(fd);
-        }
-        if (hogs.empty())
-          co_return 4;
-        const int client = hogs.back();
-        hogs.pop_back();
-        sockaddr_in server_address{};
-        server_address.sin_family = AF_INET;
-        server_address.sin_port = htons(srv.port());
-        server_address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(client, reinterpret_cast<const sockaddr*>(&server_address), sizeof server_address) != 0)
-          co_return 5; // (a loopback connect completes at once: the backlog takes it)
-        ::send(client, "ping\n", 5, MSG_NOSIGNAL);
-        for (int i = 0; i < 1000 && out_of_resources == 0; ++i)
-          co_await asyncpp::sleep(10ms);
-        if (out_of_resources == 0)
-          co_return 6;
-        for (int fd : hogs)
-          ::close(fd);
-        // A second later the server accepts again, and this client is served.
-        std::string reply;
-        for (int i = 0; i < 1000 && reply.size() < 5; ++i) {
-          char buf[16];
-          const ssize_t n = ::recv(client, buf, sizeof buf, MSG_DONTWAIT);
-          if (n > 0)
-            reply.append(buf, static_cast<std::size_t>(n));
-          else
-            co_await asyncpp::sleep(10ms);
-        }
-        ::close(client);
-        co_return reply == "ping\n" && srv.is_serving() ? 0 : 2;
-      }());
-    } catch (...) {
-      code = 3;
+  run_in_forked_child([]() -> awaitable<int> {
+    auto& loop = asyncpp::get_running_loop();
+    int out_of_resources = 0;
+    loop.set_exception_handler([&](asyncpp::event_loop&, const asyncpp::exception_context& c) {
+      out_of_resources += c.message == "socket.accept() out of system resource";
+    });
+    auto srv = co_await asyncpp::start_server(echo_lines, "127.0.0.1", 0);
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = 128; // a small table: filling it is quick
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    // Use up the descriptors with plain sockets; the last one becomes the client, so
+    // the server's accept finds none left, whatever else the process has open.
+    std::vector<int> hogs;
+    for (;;) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      if (fd < 0)
+        break;
+      hogs.push_back(fd);
     }
-    // _exit: static destructors here would join the threads of loops the parent made in
-    // earlier tests (get_event_loop()'s, with their pools), which the child does not have.
-    ::_exit(code);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  BOOST_TEST_INFO("signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
-  BOOST_TEST(WIFEXITED(status));
-  BOOST_TEST_INFO("exit code " << WEXITSTATUS(status));
-  BOOST_TEST(WEXITSTATUS(status) == 0);
+    if (hogs.empty())
+      co_return 4;
+    const int client = hogs.back();
+    hogs.pop_back();
+    sockaddr_in server_address{};
+    server_address.sin_family = AF_INET;
+    server_address.sin_port = htons(srv.port());
+    server_address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(client, reinterpret_cast<const sockaddr*>(&server_address), sizeof server_address) != 0)
+      co_return 5; // (a loopback connect completes at once: the backlog takes it)
+    ::send(client, "ping\n", 5, MSG_NOSIGNAL);
+    for (int i = 0; i < 1000 && out_of_resources == 0; ++i)
+      co_await asyncpp::sleep(10ms);
+    if (out_of_resources == 0)
+      co_return 6;
+    for (int fd : hogs)
+      ::close(fd);
+    // A second later the server accepts again, and this client is served.
+    std::string reply;
+    for (int i = 0; i < 1000 && reply.size() < 5; ++i) {
+      char buf[16];
+      const ssize_t n = ::recv(client, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0)
+        reply.append(buf, static_cast<std::size_t>(n));
+      else
+        co_await asyncpp::sleep(10ms);
+    }
+    ::close(client);
+    co_return reply == "ping\n" && srv.is_serving() ? 0 : 2;
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,8 +7,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 /// A test case whose body is a coroutine, run with asyncpp::run (Boost.Cobalt's CO_TEST_CASE).
 #define ASYNCPP_TEST_CASE(name)                    \
@@ -45,6 +50,35 @@ struct handler_log {
     return n;
   }
 };
+
+/// Runs `body()` on a loop of its own in a forked child process, for what changes the
+/// whole process (RLIMIT_NOFILE, ...), and checks that it returned 0 within 30 s.
+inline void run_in_forked_child(asyncpp::awaitable<int> (*body)())
+{
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGALRM})
+      std::signal(sig, SIG_DFL);
+    ::alarm(30);
+    int code = 1;
+    try {
+      code = asyncpp::run(body());
+    } catch (...) {
+      code = 3;
+    }
+    // _exit: static destructors here would join the threads of loops the parent made in
+    // earlier tests (get_event_loop()'s, with their pools), which the child does not have.
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  BOOST_TEST_INFO("signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST_INFO("exit code " << WEXITSTATUS(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+}
 
 /// A stream server callback that echoes each line back until EOF.
 inline asyncpp::awaitable<void> echo_lines(asyncpp::stream_reader reader, asyncpp::stream_writer writer)

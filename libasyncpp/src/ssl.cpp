@@ -158,6 +158,7 @@ private:
 
 std::unique_ptr<stream_transport> make_ssl_transport(asio::ip::tcp::socket socket, asio::ssl::context& context)
 {
+  set_close_on_exec(socket.native_handle());
   return std::make_unique<ssl_transport>(std::move(socket), context);
 }
 

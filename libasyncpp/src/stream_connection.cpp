@@ -7,7 +7,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -139,10 +143,76 @@ private:
   Socket socket_;
 };
 
+/// One end of a pipe to or from a child process. Only the matching direction is ever
+/// started (a stdout connection has no writer, a stdin one is never start()ed).
+template <class Pipe>
+class pipe_transport final : public stream_transport {
+public:
+  explicit pipe_transport(Pipe pipe) : pipe_(std::move(pipe)) {}
+
+  void start_read(const loop_core& core, asio::mutable_buffer into, io_completion done) override
+  {
+    if constexpr (std::is_same_v<Pipe, asio::readable_pipe>)
+      loop_core::start_on_loop(
+          &core, [&](auto handler) { pipe_.async_read_some(into, std::move(handler)); }, std::move(done));
+    else
+      throw std::logic_error("asyncpp: reading from a child's stdin");
+  }
+  void start_write(const loop_core& core, asio::const_buffer data, io_completion done) override
+  {
+    if constexpr (std::is_same_v<Pipe, asio::writable_pipe>)
+      loop_core::start_on_loop(
+          &core, [&](auto handler) { asio::async_write(pipe_, data, std::move(handler)); }, std::move(done));
+    else
+      throw std::logic_error("asyncpp: writing to a child's stdout");
+  }
+  std::size_t try_write(asio::const_buffer data, error_code& ec) override
+  {
+    // The parent's end is O_NONBLOCK (Asio's pipes have no non_blocking() to ask for it):
+    // a full pipe is would_block here, not a blocked loop.
+    const ssize_t n = ::write(pipe_.native_handle(), data.data(), data.size());
+    if (n >= 0)
+      return static_cast<std::size_t>(n);
+    ec.assign(errno, boost::system::system_category());
+    return 0;
+  }
+  bool can_write_eof() const noexcept override { return std::is_same_v<Pipe, asio::writable_pipe>; }
+  void shutdown_send(error_code& ec) override { pipe_.close(ec); }
+  void close() noexcept override
+  {
+    error_code ignored;
+    pipe_.close(ignored);
+  }
+  void abort() noexcept override { close(); }
+  std::string peername() const override { return {}; }
+  std::string sockname() const override { return {}; }
+
+private:
+  Pipe pipe_;
+};
+
 } // namespace
+
+std::unique_ptr<stream_transport> make_transport(asio::readable_pipe pipe)
+{
+  return std::make_unique<pipe_transport<asio::readable_pipe>>(std::move(pipe));
+}
+
+std::unique_ptr<stream_transport> make_transport(asio::writable_pipe pipe)
+{
+  return std::make_unique<pipe_transport<asio::writable_pipe>>(std::move(pipe));
+}
+
+void set_close_on_exec(int fd) noexcept
+{
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0)
+    ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
 
 std::unique_ptr<stream_transport> make_transport(asio::ip::tcp::socket socket)
 {
+  set_close_on_exec(socket.native_handle());
   error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored); // as asyncio does
   return std::make_unique<socket_transport<asio::ip::tcp::socket>>(std::move(socket));
@@ -150,6 +220,7 @@ std::unique_ptr<stream_transport> make_transport(asio::ip::tcp::socket socket)
 
 std::unique_ptr<stream_transport> make_transport(asio::local::stream_protocol::socket socket)
 {
+  set_close_on_exec(socket.native_handle());
   return std::make_unique<socket_transport<asio::local::stream_protocol::socket>>(std::move(socket));
 }
 

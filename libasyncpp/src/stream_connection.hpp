@@ -12,6 +12,8 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -93,8 +95,16 @@ public:
   virtual awaitable<void> shutdown_tls();
 };
 
+/// FD_CLOEXEC on a descriptor Asio opened (it does not ask for it): no child started by
+/// anyone (exec, system(), posix_spawn) inherits the loop's sockets, as in Python (PEP 446).
+void set_close_on_exec(int fd) noexcept;
+
 std::unique_ptr<stream_transport> make_transport(boost::asio::ip::tcp::socket socket);
 std::unique_ptr<stream_transport> make_transport(boost::asio::local::stream_protocol::socket socket);
+/// A child process's pipe (src/subprocess.cpp): the read end of its stdout or stderr, the
+/// write end of its stdin. write_eof() closes the write end, as Python's pipe transport.
+std::unique_ptr<stream_transport> make_transport(boost::asio::readable_pipe pipe);
+std::unique_ptr<stream_transport> make_transport(boost::asio::writable_pipe pipe);
 /// A TLS client (`as_server` false) or server transport over `socket` (src/ssl.cpp;
 /// std::runtime_error in a build without OpenSSL).
 std::unique_ptr<stream_transport> make_ssl_transport(boost::asio::ip::tcp::socket socket,
@@ -205,6 +215,15 @@ struct stream_handle {
   {
     auto h = std::make_shared<stream_handle>(std::move(c));
     return {stream_reader(h), stream_writer(h)};
+  }
+  /// One side only (a pipe): the connection closes when the last copy goes.
+  static stream_reader reader_of(std::shared_ptr<stream_connection> c)
+  {
+    return stream_reader(std::make_shared<stream_handle>(std::move(c)));
+  }
+  static stream_writer writer_of(std::shared_ptr<stream_connection> c)
+  {
+    return stream_writer(std::make_shared<stream_handle>(std::move(c)));
   }
 };
 

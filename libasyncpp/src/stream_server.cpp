@@ -245,6 +245,7 @@ void server_state::listen(const typename Protocol::endpoint& where)
 {
   typename Protocol::acceptor acceptor(core_->io_executor());
   acceptor.open(where.protocol());
+  set_close_on_exec(acceptor.native_handle());
   if constexpr (std::is_same_v<Protocol, asio::ip::tcp>) {
     acceptor.set_option(asio::socket_base::reuse_address(true)); // as asyncio does on POSIX
     if (where.address().is_v6())

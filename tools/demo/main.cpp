@@ -1,5 +1,5 @@
 // asyncpp-demo: the seed's four programs (the examples themselves, linked in) and an echo
-// pair on asyncpp's streams (TCP, unix sockets, TLS).
+// pair on asyncpp's streams (TCP, unix sockets, TLS), and `run`: a command as a child process.
 
 #include "../common/cli.hpp"
 #include "../common/echo.hpp"
@@ -371,6 +371,55 @@ int echo_client(const std::vector<std::string>& args)
   return 0;
 }
 
+/// Copies what the child writes to `to` as it comes (not line by line: a prompt without a
+/// newline shows too).
+asyncpp::awaitable<void> copy_stream(asyncpp::stream_reader from, std::ostream& to)
+{
+  for (std::string chunk; !(chunk = co_await from.read(64 * 1024)).empty();)
+    to << chunk << std::flush;
+}
+
+/// Passes SIGINT and SIGTERM on to the child, until cancelled.
+asyncpp::awaitable<void> forward_signals(asyncpp::process child)
+{
+  asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
+  for (;;)
+    child.send_signal(co_await signals.async_wait(asio::use_awaitable));
+}
+
+int run_command(const std::vector<std::string>& args)
+{
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  po::options_description desc("asyncpp-demo run [options] -- COMMAND [ARGS...] runs COMMAND with its output\n"
+                               "streamed through this program and exits with its exit code (128+N when signal N\n"
+                               "killed it); SIGINT and SIGTERM are passed on.\n\nOptions");
+  po::variables_map vm;
+  if (!parse("run", std::vector<std::string>(args.begin(), dashes), desc, vm))
+    return 0;
+  if (dashes == args.end() || dashes + 1 == args.end())
+    throw po::error("give the command after --, e.g. asyncpp-demo run -- ls -l");
+  const std::string program = *(dashes + 1);
+  const std::vector<std::string> arguments(dashes + 2, args.end());
+  return asyncpp::run([&]() -> asyncpp::awaitable<int> {
+    asyncpp::subprocess_options options;
+    options.out = asyncpp::redirect::pipe;
+    options.err = asyncpp::redirect::pipe;
+    std::optional<asyncpp::process> child;
+    try {
+      child.emplace(co_await asyncpp::create_subprocess_exec(program, arguments, options));
+    } catch (const boost::system::system_error& e) {
+      throw po::error("cannot run '" + program + "': " + e.code().message());
+    }
+    auto forwarding = asyncpp::get_running_loop().create_task(forward_signals(*child));
+    auto out = copy_stream(*child->stdout_pipe, std::cout);
+    auto err = copy_stream(*child->stderr_pipe, std::cerr);
+    co_await asyncpp::gather(std::move(out), std::move(err));
+    const int code = co_await child->wait();
+    forwarding.cancel();
+    co_return code < 0 ? 128 - code : code;
+  }());
+}
+
 struct command {
   const char* name;
   const char* summary;
@@ -391,6 +440,8 @@ const std::vector<command>& commands()
       {"echo-server", "echo server on streams (--host, --port, --unix, --tls, --loops, --seconds)", echo_server},
       {"echo-client", "echo load on loopback (--port or --unix, --tls, --connections, --seconds, --size): req/s, latency",
        echo_client},
+      {"run", "run -- COMMAND [ARGS...]: a child process, its output streamed, its exit code passed through",
+       run_command},
   };
   return all;
 }

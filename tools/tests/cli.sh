@@ -53,6 +53,30 @@ for command in hello low-level gather executor echo-server; do
   expect 2 1 "$demo" $command extra-arg
 done
 expect 2 1 "$demo" echo-client --port 7 extra-arg
+expect 0 0 "$demo" run --help
+expect 2 1 "$demo" run
+expect 2 1 "$demo" run --
+expect 2 1 "$demo" run stray -- true
+expect 2 1 "$demo" run -- asyncpp-no-such-program
+expect 0 0 "$demo" run -- true
+
+# run: the child's output passes through, its exit code too (128+N for signal N).
+check_run() { # check_run WANT_CODE WANT_STDOUT WANT_STDERR COMMAND...
+  want_code=$1 want_out=$2 want_err=$3
+  shift 3
+  got_out=$("$demo" run -- "$@" 2>"$err")
+  got=$?
+  if [ "$got" -ne "$want_code" ] || [ "$got_out" != "$want_out" ] || [ "$(cat "$err")" != "$want_err" ]; then
+    echo "FAIL: run -- $* -> exit $got (want $want_code), stdout '$got_out', stderr '$(cat "$err")'"
+    failures=$((failures + 1))
+  else
+    passes=$((passes + 1))
+  fi
+}
+check_run 3 "out" "err" sh -c 'echo out; echo err >&2; exit 3'
+check_run 143 "" "" sh -c 'kill -TERM $$'
+check_run 0 "a b||c|" "" printf '%s|' "a b" "" "c"
+
 expect 0 0 "$bench" --help
 expect 2 1 "$bench" --rounds 0
 expect 2 1 "$bench" --workloads spawn_gather,nope

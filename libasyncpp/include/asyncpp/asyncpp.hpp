@@ -11,6 +11,7 @@
 #include <asyncpp/run.hpp>
 #include <asyncpp/sleep.hpp>
 #include <asyncpp/streams.hpp>
+#include <asyncpp/subprocess.hpp>
 #include <asyncpp/sync.hpp>
 #include <asyncpp/task.hpp>
 #include <asyncpp/task_group.hpp>
