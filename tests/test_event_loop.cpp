@@ -136,6 +136,32 @@ BOOST_AUTO_TEST_CASE(call_later_and_call_at_never_fire_early)
     BOOST_TEST((when - start >= std::chrono::milliseconds(ms)));
 }
 
+BOOST_AUTO_TEST_CASE(timed_callbacks_and_sleeps_share_one_timeline)
+{
+  // One timer heap serves call_later, call_at and sleep; a callback cancelled from a step
+  // leaves the heap at once, one cancelled from outside the loop's steps never runs.
+  asyncpp::event_loop loop;
+  std::vector<std::string> order;
+  auto outside = loop.call_later(12ms, [&] { order.push_back("cancelled outside"); });
+  outside.cancel(); // the owner's thread, the loop not running
+  loop.call_later(45ms, [&] { order.push_back("callback 45"); });
+  loop.run_until_complete([&]() -> awaitable<void> {
+    auto inside = loop.call_later(5ms, [&] { order.push_back("cancelled inside"); });
+    loop.call_at(loop.time() + 20ms, [&] { order.push_back("callback 20"); });
+    auto sleeper = loop.create_task([&]() -> awaitable<void> {
+      co_await asyncpp::sleep(30ms);
+      order.push_back("sleep 30");
+    });
+    inside.cancel();
+    BOOST_TEST(inside.cancelled());
+    co_await asyncpp::sleep(10ms);
+    order.push_back("sleep 10");
+    co_await sleeper.wait();
+    co_await asyncpp::sleep(30ms); // past 45 ms
+  }());
+  BOOST_TEST((order == std::vector<std::string>{"sleep 10", "callback 20", "sleep 30", "callback 45"}));
+}
+
 BOOST_AUTO_TEST_CASE(call_soon_threadsafe_from_several_threads)
 {
   asyncpp::event_loop loop;
@@ -187,6 +213,8 @@ BOOST_AUTO_TEST_CASE(a_strand_loop_serialises_its_work_on_a_context_run_by_four_
             guarded = before + 1;
             loop.call_soon([&] { ++callbacks; });
           }
+          if (i == 500) // the timer heap, from steps on four threads
+            co_await asyncpp::sleep(std::chrono::microseconds(10 * (t % 7)));
           co_await asyncpp::sleep(0s);
         }
       }));

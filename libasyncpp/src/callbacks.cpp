@@ -3,8 +3,6 @@
 
 #include <asyncpp/event_loop.hpp>
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <atomic>
 #include <memory>
 #include <stdexcept>
@@ -13,9 +11,47 @@ namespace asyncpp {
 
 namespace detail {
 
+class timed_callback;
+
 struct handle_state {
   std::atomic<bool> cancelled{false};
-  std::weak_ptr<boost::asio::steady_timer> timer; // call_later/call_at only
+  // call_later/call_at: the loop, and the callback while it waits in the loop's timer heap
+  // (set and cleared by the loop's steps).
+  std::shared_ptr<loop_core> core;
+  std::atomic<timed_callback*> waiting{nullptr};
+};
+
+/// A call_later/call_at callback: an entry of the loop's timer heap, then of its ready
+/// queue (FIFO with call_soon callbacks once due).
+class timed_callback final : public timer_entry {
+public:
+  timed_callback(loop_core& core, std::function<void()> fn, std::shared_ptr<handle_state> handle) noexcept
+      : core_(core), fn_(std::move(fn)), handle_(std::move(handle))
+  {
+  }
+  void run() override
+  {
+    std::unique_ptr<timed_callback> self(this);
+    handle_->waiting = nullptr;
+    if (!handle_->cancelled && core_.loop())
+      loop_access::run_callback(*core_.loop(), fn_);
+  }
+  void drop() noexcept override
+  {
+    handle_->waiting = nullptr;
+    delete this;
+  }
+  /// Out of the heap at once (its memory too), when it is still there.
+  void cancel() noexcept
+  {
+    if (core_.remove_timer(*this))
+      drop();
+  }
+
+private:
+  loop_core& core_; // outlives its entries (it drops them when the loop closes)
+  std::function<void()> fn_;
+  std::shared_ptr<handle_state> handle_;
 };
 
 } // namespace detail
@@ -25,8 +61,12 @@ void handle::cancel()
   if (!state_)
     return;
   state_->cancelled = true;
-  if (auto timer = state_->timer.lock())
-    timer->cancel();
+  // From one of the loop's steps the callback leaves the heap now; from elsewhere (another
+  // thread, or the loop's owner while it does not run) it stays until its time and then
+  // does nothing, as the heap belongs to the loop's steps.
+  if (state_->core && state_->core->running_in_this_thread())
+    if (auto* waiting = state_->waiting.load())
+      waiting->cancel();
 }
 
 bool handle::cancelled() const
@@ -75,16 +115,10 @@ handle event_loop::schedule_timer(clock::time_point when, std::function<void()> 
 {
   check_usable("call_later");
   auto state = std::make_shared<detail::handle_state>();
-  auto timer = std::make_shared<boost::asio::steady_timer>(*ctx_, when);
-  state->timer = timer;
-  // The handler owns the timer; the handle only observes it, so a handle that outlives
-  // the loop never touches a destroyed io_context.
-  detail::loop_core::start_on_loop(
-      core_.get(), [&](auto handler) { timer->async_wait(std::move(handler)); },
-      [core = core_, state, timer, cb = std::move(cb)](const boost::system::error_code& ec) {
-        if (!ec && !state->cancelled)
-          core->run_as_step([&] { core->loop()->run_callback(cb); });
-      });
+  state->core = core_;
+  auto entry = std::make_unique<detail::timed_callback>(*core_, std::move(cb), state);
+  core_->add_timer(*entry, when);
+  state->waiting = entry.release(); // the heap, then the ready queue, own it
   return handle(state);
 }
 

@@ -225,6 +225,7 @@ void event_loop::close()
   }
   for (auto& t : pending)
     t->detach_from_loop();
+  core_->drop_timers(); // sleeping coroutines: destroyed, not resumed
   core_->drop_ready(); // woken coroutines, callbacks and task starts that never ran
   core_->release_resources(); // sockets and acceptors go before the io_context
   signals_.reset(); // its signal_set must go before the io_context

@@ -5,6 +5,9 @@
 #include <asyncpp/detail/default_pool.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 
+#include <boost/asio/basic_waitable_timer.hpp>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +22,164 @@ void loop_core::report_concurrent_run() noexcept
                "several threads needs the strand constructor: "
                "asyncpp::event_loop loop(boost::asio::make_strand(ctx));\n");
   std::abort();
+}
+
+/// The heap's io_context timer: the concrete executor (posts through any_io_executor cost
+/// twice as much), and which of its waits is the current one.
+struct loop_core::timer_wakeup {
+  explicit timer_wakeup(const boost::asio::io_context::executor_type& ex) : timer(ex) {}
+  boost::asio::basic_waitable_timer<timer_entry::clock, boost::asio::wait_traits<timer_entry::clock>,
+                                    boost::asio::io_context::executor_type>
+      timer;
+  timer_entry::clock::time_point armed_for{};
+  std::uint64_t generation = 0; // of the wait in flight; a replaced wait completes aborted
+  bool armed = false;
+};
+
+loop_core::loop_core(event_loop& loop, boost::asio::io_context& ctx, std::optional<strand_type> strand)
+    : loop_(&loop), ctx_(&ctx), strand_(std::move(strand))
+{
+}
+
+loop_core::~loop_core()
+{
+  drop_ready();
+  drop_timers();
+}
+
+bool loop_core::timer_before(std::size_t a, std::size_t b) const noexcept
+{
+  const timer_entry& x = *timer_heap_[a];
+  const timer_entry& y = *timer_heap_[b];
+  return x.deadline_ < y.deadline_ || (x.deadline_ == y.deadline_ && x.sequence_ < y.sequence_);
+}
+
+void loop_core::place_timer(std::size_t index, timer_entry* entry) noexcept
+{
+  timer_heap_[index] = entry;
+  entry->heap_index_ = index;
+}
+
+void loop_core::sift_timer_up(std::size_t index) noexcept
+{
+  while (index > 0) {
+    const std::size_t parent = (index - 1) / 2;
+    if (!timer_before(index, parent))
+      return;
+    timer_entry* moving = timer_heap_[index];
+    place_timer(index, timer_heap_[parent]);
+    place_timer(parent, moving);
+    index = parent;
+  }
+}
+
+void loop_core::sift_timer_down(std::size_t index) noexcept
+{
+  for (;;) {
+    const std::size_t left = 2 * index + 1;
+    if (left >= timer_heap_.size())
+      return;
+    const std::size_t right = left + 1;
+    const std::size_t first = right < timer_heap_.size() && timer_before(right, left) ? right : left;
+    if (!timer_before(first, index))
+      return;
+    timer_entry* moving = timer_heap_[index];
+    place_timer(index, timer_heap_[first]);
+    place_timer(first, moving);
+    index = first;
+  }
+}
+
+void loop_core::add_timer(timer_entry& entry, timer_entry::clock::time_point deadline)
+{
+  if (timer_heap_.size() == timer_heap_.capacity()) // what can fail comes before any change
+    timer_heap_.reserve(std::max<std::size_t>(64, 2 * timer_heap_.capacity()));
+  if (!wakeup_)
+    wakeup_ = std::make_unique<timer_wakeup>(io_executor());
+  entry.deadline_ = deadline;
+  entry.sequence_ = timer_sequence_++;
+  timer_heap_.push_back(&entry);
+  entry.heap_index_ = timer_heap_.size() - 1;
+  sift_timer_up(entry.heap_index_);
+  if (timer_heap_.front() == &entry) {
+    try {
+      arm_timer();
+    } catch (...) {
+      remove_timer(entry);
+      throw;
+    }
+  }
+}
+
+bool loop_core::remove_timer(timer_entry& entry) noexcept
+{
+  const std::size_t index = entry.heap_index_;
+  if (index == timer_entry::not_queued)
+    return false;
+  entry.heap_index_ = timer_entry::not_queued;
+  timer_entry* last = timer_heap_.back();
+  timer_heap_.pop_back();
+  if (last != &entry) {
+    place_timer(index, last);
+    sift_timer_up(index);
+    sift_timer_down(last->heap_index_);
+  }
+  // The io_context timer may stay armed for the removed deadline: it then finds nothing
+  // due and re-arms for the next one.
+  return true;
+}
+
+void loop_core::drop_timers() noexcept
+{
+  auto heap = std::move(timer_heap_);
+  timer_heap_.clear();
+  // All out first: a frame destroyed below may cancel another sleep, which must then
+  // find it gone from the heap.
+  for (timer_entry* entry : heap)
+    entry->heap_index_ = timer_entry::not_queued;
+  for (timer_entry* entry : heap)
+    entry->drop();
+  wakeup_.reset();
+}
+
+void loop_core::arm_timer()
+{
+  timer_wakeup& w = *wakeup_;
+  const auto due = timer_heap_.front()->deadline_;
+  if (w.armed && w.armed_for <= due)
+    return;
+  w.armed = false;
+  w.timer.expires_at(due); // the wait in flight, if any, completes aborted and is ignored
+  const std::uint64_t generation = ++w.generation;
+  start_on_loop(
+      this, [&](auto handler) { w.timer.async_wait(std::move(handler)); }, timers_due{shared_from_this(), generation});
+  w.armed = true;
+  w.armed_for = due;
+}
+
+void loop_core::timers_due::operator()(const boost::system::error_code& ec) const
+{
+  core->run_as_step([&] { core->on_timers_due(generation, ec == boost::asio::error::operation_aborted); });
+}
+
+void loop_core::on_timers_due(std::uint64_t generation, bool aborted)
+{
+  if (!wakeup_)
+    return;
+  if (generation == wakeup_->generation)
+    wakeup_->armed = false;
+  else if (aborted)
+    return; // replaced by a wait for an earlier deadline
+  // Everything due now goes to the ready queue, in deadline order; entries added while
+  // those run wait for the next wake-up (Python's _run_once does the same).
+  const auto now = timer_entry::clock::now();
+  while (!timer_heap_.empty() && timer_heap_.front()->deadline_ <= now) {
+    timer_entry* due = timer_heap_.front();
+    remove_timer(*due);
+    schedule(*due);
+  }
+  if (!timer_heap_.empty())
+    arm_timer();
 }
 
 void loop_core::schedule(ready_item& item) noexcept
@@ -84,7 +245,10 @@ void loop_core::run_ready()
 
 void loop_core::submit_job(std::shared_ptr<executor_submission> job)
 {
-  job_batch_.reserve(job_batch_.size() + 1); // the only step here that can fail: before anything changes
+  // The only step here that can fail, before anything changes; grown geometrically, as
+  // reserve(size() + 1) reallocated on every call (quadratic in the batch).
+  if (job_batch_.size() == job_batch_.capacity())
+    job_batch_.reserve(std::max<std::size_t>(64, 2 * job_batch_.capacity()));
   executor_submission& submission = *job;
   if (!std::exchange(job_flush_posted_, true)) {
     try {

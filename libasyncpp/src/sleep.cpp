@@ -1,8 +1,8 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
 // sleep() without a coroutine frame of its own: the awaitable is the one Asio's
-// use_awaitable makes for the operation, as for a raw timer wait. For a task the timer and
-// the zero-delay post use the loop's own io_context executor, and the coroutine is
-// resumed inline from that completion (see detail/resume.hpp for why).
+// use_awaitable makes for the operation, as for a raw timer wait. A task's sleep is an
+// entry of its loop's timer heap (detail/loop_core.hpp); a coroutine that is no task's
+// gets an Asio timer of its own, resumed inline from its completion.
 
 #include <asyncpp/detail/resume.hpp>
 #include <asyncpp/detail/resumer.hpp>
@@ -79,6 +79,65 @@ private:
   resume_point rp_;
 };
 
+/// A task's sleep: an entry of its loop's timer heap, then of its ready queue. One
+/// allocation (recycled), no Asio timer of its own; cancellation takes it out of the heap.
+template <class Handler>
+class heap_sleep final : public timer_entry, public recycled_allocation {
+public:
+  heap_sleep(Handler&& h, const resume_point& rp) : handler_(std::move(h)), core_(*rp.core), task_(rp.task),
+                                                     borrowed_(rp.borrowed)
+  {
+  }
+
+  static void start(std::unique_ptr<heap_sleep> self, std::chrono::steady_clock::duration d)
+  {
+    auto slot = asio::get_associated_cancellation_slot(self->handler_);
+    if (slot.is_connected())
+      slot.template emplace<cancel_sleep>(cancel_sleep{self.get()});
+    try {
+      self->core_.add_timer(*self, clock::now() + d);
+    } catch (...) {
+      if (slot.is_connected())
+        slot.clear();
+      throw;
+    }
+    self.release(); // the heap, then the ready queue, own it
+  }
+
+  void run() override
+  {
+    std::unique_ptr<heap_sleep> self(this);
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected())
+      slot.clear();
+    current_task_scope scope(task_);
+    resume_wait(handler_, borrowed_ ? nullptr : task_, cancelled_ ? wait_end::cancelled : wait_end::completed);
+  }
+  void drop() noexcept override { delete this; }
+
+private:
+  struct cancel_sleep {
+    heap_sleep* op;
+    void operator()(asio::cancellation_type_t) const { op->cancel(); }
+  };
+  // Out of the heap, into the ready queue: woken with cancelled_error in a later step. A
+  // sleep already due is not in the heap any more: it ends by Python's rules for a wait
+  // that completed as the cancellation came (see take_cancellation).
+  void cancel() noexcept
+  {
+    if (core_.remove_timer(*this)) {
+      cancelled_ = true;
+      core_.schedule(*this);
+    }
+  }
+
+  Handler handler_;
+  loop_core& core_;
+  task_state_base* task_;
+  bool borrowed_;
+  bool cancelled_ = false;
+};
+
 struct initiate_sleep {
   template <class Handler>
   void operator()(Handler&& h, std::chrono::steady_clock::duration d) const
@@ -87,6 +146,11 @@ struct initiate_sleep {
     if (d <= std::chrono::steady_clock::duration::zero()) {
       // A post cannot be cancelled: a cancellation during it is seen when it resumes.
       resumer(std::forward<Handler>(h)).resume(resumer::slot_action::keep, wait_end::completed);
+      return;
+    }
+    if (rp.core) {
+      heap_sleep<std::decay_t<Handler>>::start(
+          std::make_unique<heap_sleep<std::decay_t<Handler>>>(std::forward<Handler>(h), rp), d);
       return;
     }
     const auto io = rp.io_executor();

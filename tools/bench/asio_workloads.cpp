@@ -54,7 +54,7 @@ double run_spawned_inside(asio::io_context& ctx, const Executor& ex, SpawnAll sp
 }
 
 // Idiom: co_spawn each child (from inside the loop) with a completion handler that adds
-// its result (no parent coroutine: a parallel_group of 200k was slower).
+// its result (no parent coroutine waiting on them).
 template <class Executor>
 measurement spawn_gather_on(asio::io_context& ctx, const Executor& ex, const params& p, bool yield_once,
                             bool bind_slots)

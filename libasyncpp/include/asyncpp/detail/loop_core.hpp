@@ -13,9 +13,12 @@
 #include <boost/asio/query.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -87,6 +90,26 @@ public:
 protected:
   ready_item() = default;
   ~ready_item() = default;
+};
+
+/// A wait in its loop's timer heap (a sleep): queued in the ready queue once its deadline
+/// has come. One io_context timer serves the whole heap, as Python's `_scheduled` heap is
+/// served by one selector timeout: a sleep costs a heap insertion instead of an Asio timer
+/// of its own (its construction, a service lookup, a queue of its own).
+class timer_entry : public ready_item {
+public:
+  using clock = std::chrono::steady_clock;
+
+protected:
+  timer_entry() = default;
+  ~timer_entry() = default;
+
+private:
+  friend class loop_core;
+  static constexpr std::size_t not_queued = static_cast<std::size_t>(-1);
+  clock::time_point deadline_{};
+  std::uint64_t sequence_ = 0; // equal deadlines come due in the order they were added
+  std::size_t heap_index_ = not_queued;
 };
 
 struct resource_tag {};
@@ -161,13 +184,10 @@ class ASYNCPP_DECL loop_core : public std::enable_shared_from_this<loop_core> {
 public:
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
-  loop_core(event_loop& loop, boost::asio::io_context& ctx, std::optional<strand_type> strand)
-      : loop_(&loop), ctx_(&ctx), strand_(std::move(strand))
-  {
-  }
+  loop_core(event_loop& loop, boost::asio::io_context& ctx, std::optional<strand_type> strand);
   loop_core(const loop_core&) = delete;
   loop_core& operator=(const loop_core&) = delete;
-  ~loop_core() { drop_ready(); }
+  ~loop_core();
 
   /// The loop object, or null once it has been destroyed.
   event_loop* loop() const noexcept { return loop_; }
@@ -199,6 +219,14 @@ public:
   void schedule(ready_item& item) noexcept;
   /// Drops everything queued (close()).
   void drop_ready() noexcept;
+  /// Puts `entry` in the timer heap: schedule()d when `deadline` has come. Throws (and
+  /// leaves nothing changed) when out of memory.
+  void add_timer(timer_entry& entry, timer_entry::clock::time_point deadline);
+  /// Takes `entry` out of the heap: false when it is not there (already due, or dropped).
+  bool remove_timer(timer_entry& entry) noexcept;
+  /// Drops every entry of the heap, and the io_context timer (close()).
+  void drop_timers() noexcept;
+
   /// Keeps `r` until it goes or the loop closes (see loop_resource).
   void add_resource(loop_resource& r) noexcept { resources_.push_back(r); }
   /// close(): every resource releases its I/O objects.
@@ -341,6 +369,21 @@ private:
     else
       boost::asio::post(ctx_->get_executor(), std::forward<F>(f));
   }
+  struct timer_wakeup;
+  /// The io_context timer's completion: a step that queues the entries that are due.
+  struct timers_due {
+    std::shared_ptr<loop_core> core;
+    std::uint64_t generation;
+    void operator()(const boost::system::error_code& ec) const;
+  };
+  /// Arms the io_context timer for the heap's earliest deadline, unless it is already
+  /// armed for that deadline or an earlier one.
+  void arm_timer();
+  void on_timers_due(std::uint64_t generation, bool aborted);
+  bool timer_before(std::size_t a, std::size_t b) const noexcept;
+  void place_timer(std::size_t index, timer_entry* entry) noexcept;
+  void sift_timer_up(std::size_t index) noexcept;
+  void sift_timer_down(std::size_t index) noexcept;
   /// Posts the handler that drains the ready queue, unless one is on its way.
   void post_drain();
   /// Runs what was queued when the batch began (later items wait for the next batch, so
@@ -362,6 +405,9 @@ private:
   std::atomic<const void*> active_thread_{nullptr};
   intrusive_list<ready_item, ready_tag> ready_;
   intrusive_list<loop_resource, resource_tag> resources_;
+  std::vector<timer_entry*> timer_heap_; // a binary heap on (deadline, sequence)
+  std::uint64_t timer_sequence_ = 0;
+  std::unique_ptr<timer_wakeup> wakeup_; // made on the first sleep
   bool drain_posted_ = false;
   int step_depth_ = 0; // nested steps (a dispatch runs inline) on the thread in a step
   // run_in_executor bookkeeping: the lists are the loop's own, the counters cross threads.
