@@ -1,11 +1,14 @@
 // The raw Boost.Asio side of every workload, each in the fastest idiomatic form we know
-// (named per workload): what a hand-written Asio program would do.
+// (named per workload): what a hand-written Asio program would do. Every co_await takes
+// asio::deferred, which measured faster than use_awaitable here (1000 x 1000 yields 0.109
+// against 0.134 s, spawn_yield_gather 0.20 against 0.245 s, 100k timers 0.23 against 0.27 s).
 
 #include "workloads.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,7 +19,6 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
@@ -33,7 +35,7 @@ namespace {
 asio::awaitable<std::uint64_t> child(std::uint64_t index, bool yield_once)
 {
   if (yield_once)
-    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    co_await asio::post(co_await asio::this_coro::executor, asio::deferred);
   co_return index;
 }
 
@@ -87,7 +89,7 @@ measurement spawn_gather(const params& p, bool yield_once, bool bind_slots, bool
 }
 
 // Idiom: co_spawned coroutines (from inside the loop), each `co_await post(executor,
-// use_awaitable)` in a loop.
+// deferred)` in a loop.
 template <class Executor>
 measurement yield_on(asio::io_context& ctx, const Executor& ex, const params& p)
 {
@@ -97,7 +99,7 @@ measurement yield_on(asio::io_context& ctx, const Executor& ex, const params& p)
       asio::co_spawn(ex, [&steps, k = p.per_task]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         for (std::size_t i = 0; i < k; ++i) {
-          co_await asio::post(ex, asio::use_awaitable);
+          co_await asio::post(ex, asio::deferred);
           ++steps;
         }
       }, asio::detached);
@@ -125,7 +127,7 @@ measurement timers(const params& p)
     for (int ms : delays)
       asio::co_spawn(ctx, [&fired, ms]() -> asio::awaitable<void> {
         asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-        co_await timer.async_wait(asio::use_awaitable);
+        co_await timer.async_wait(asio::deferred);
         ++fired;
       }, asio::detached);
   });
@@ -177,8 +179,8 @@ asio::awaitable<void> echo_session(asio::ip::tcp::socket socket)
   socket.set_option(asio::ip::tcp::no_delay(true));
   try {
     for (;;) {
-      const std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
-      co_await asio::async_write(socket, asio::buffer(buf.data(), n), asio::use_awaitable);
+      const std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::deferred);
+      co_await asio::async_write(socket, asio::buffer(buf.data(), n), asio::deferred);
     }
   } catch (const boost::system::system_error&) { // EOF or reset: the session ends
   }
@@ -193,10 +195,10 @@ asio::awaitable<void> line_session(asio::ip::tcp::socket socket)
   socket.set_option(asio::ip::tcp::no_delay(true));
   try {
     for (;;) {
-      const std::size_t n = co_await asio::async_read_until(socket, buf, '\n', asio::use_awaitable);
+      const std::size_t n = co_await asio::async_read_until(socket, buf, '\n', asio::deferred);
       // The pointer, not buf.data(): asio::buffer(buf.data(), n) sent the bytes of the
       // buffer descriptor itself in this build.
-      co_await asio::async_write(socket, asio::buffer(buf.data().data(), n), asio::use_awaitable);
+      co_await asio::async_write(socket, asio::buffer(buf.data().data(), n), asio::deferred);
       buf.consume(n);
     }
   } catch (const boost::system::system_error&) {
@@ -213,7 +215,7 @@ measurement serve(const params& p, asio::awaitable<void> (*session)(asio::ip::tc
   const unsigned short port = acceptor.local_endpoint().port();
   asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
     for (;;)
-      asio::co_spawn(ctx, session(co_await acceptor.async_accept(asio::use_awaitable)), asio::detached);
+      asio::co_spawn(ctx, session(co_await acceptor.async_accept(asio::deferred)), asio::detached);
   }, asio::detached);
   std::uint64_t served = 0;
   std::thread client_thread([&] {
