@@ -6,6 +6,7 @@
 #   sh tools/bench/ab_echo.sh path/to/asyncpp-bench [ROUNDS] [REQUESTS] [CONCURRENCY]
 # Needs ab (sh scripts/install-deps.sh bench installs apache2-utils).
 set -eu
+. "$(dirname "$0")/../common/listening.sh"
 bench=$1
 rounds=${2:-3}
 requests=${3:-200000}
@@ -21,13 +22,9 @@ trap 'rm -f "$log" "$ab_out" "$results"; [ -n "$server" ] && kill "$server" 2>/d
 run_side() { # side round
   "$bench" --serve "$1" >"$log" 2>&1 &
   server=$!
-  port=""
-  for _ in $(seq 1 50); do
-    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "$1: server did not start"; cat "$log"; exit 1; }
+  address=$(wait_listening "$log")
+  [ -n "$address" ] || { echo "$1: server did not start"; cat "$log"; exit 1; }
+  port=${address##*:}
   ab -q -n "$requests" -c "$concurrency" -k "http://127.0.0.1:$port/" >"$ab_out" 2>&1 ||
     { echo "$1: ab failed"; cat "$ab_out"; exit 1; }
   kill -INT "$server"

@@ -5,6 +5,7 @@
 # take the same client.
 #   sh echo.sh path/to/asyncpp-demo [path/to/asyncpp-bench] [tcp|tls|unix|loops|serve-asyncpp|serve-asio ...]
 set -eu
+. "$(dirname "$0")/../common/listening.sh"
 demo=$1
 shift
 bench=""
@@ -32,12 +33,7 @@ for mode in $modes; do
     *) "$demo" echo-server $server_args --seconds 60 >"$log" 2>&1 & ;;
   esac
   server=$!
-  address=""
-  for _ in $(seq 1 50); do
-    address=$(sed -n 's/^listening on \([^ ]*\).*$/\1/p' "$log")
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
+  address=$(wait_listening "$log")
   [ -n "$address" ] || { echo "$mode: server did not start"; cat "$log"; exit 1; }
   [ "$mode" = unix ] || client_args="$client_args --port ${address##*:}"
   out=$("$demo" echo-client $client_args --connections 4 --seconds 0.5 --size 512)
