@@ -60,15 +60,20 @@ void loop_core::place_timer(std::size_t index, timer_entry* entry) noexcept
   entry->heap_index_ = index;
 }
 
+void loop_core::swap_timers(std::size_t a, std::size_t b) noexcept
+{
+  timer_entry* first = timer_heap_[a];
+  place_timer(a, timer_heap_[b]);
+  place_timer(b, first);
+}
+
 void loop_core::sift_timer_up(std::size_t index) noexcept
 {
   while (index > 0) {
     const std::size_t parent = (index - 1) / 2;
     if (!timer_before(index, parent))
       return;
-    timer_entry* moving = timer_heap_[index];
-    place_timer(index, timer_heap_[parent]);
-    place_timer(parent, moving);
+    swap_timers(index, parent);
     index = parent;
   }
 }
@@ -83,9 +88,7 @@ void loop_core::sift_timer_down(std::size_t index) noexcept
     const std::size_t first = right < timer_heap_.size() && timer_before(right, left) ? right : left;
     if (!timer_before(first, index))
       return;
-    timer_entry* moving = timer_heap_[index];
-    place_timer(index, timer_heap_[first]);
-    place_timer(first, moving);
+    swap_timers(index, first);
     index = first;
   }
 }

@@ -53,13 +53,11 @@ public:
 
   void start_read(const loop_core& core, asio::mutable_buffer into, io_completion done) override
   {
-    loop_core::start_on_loop(
-        &core, [&](auto handler) { stream_.async_read_some(into, std::move(handler)); }, std::move(done));
+    start_stream_read(core, stream_, into, std::move(done));
   }
   void start_write(const loop_core& core, asio::const_buffer data, io_completion done) override
   {
-    loop_core::start_on_loop(
-        &core, [&](auto handler) { asio::async_write(stream_, data, std::move(handler)); }, std::move(done));
+    start_stream_write(core, stream_, data, std::move(done));
   }
   std::size_t try_write(asio::const_buffer, error_code& ec) override
   {

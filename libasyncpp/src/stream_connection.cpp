@@ -90,13 +90,11 @@ public:
 
   void start_read(const loop_core& core, asio::mutable_buffer into, io_completion done) override
   {
-    loop_core::start_on_loop(
-        &core, [&](auto handler) { socket_.async_read_some(into, std::move(handler)); }, std::move(done));
+    start_stream_read(core, socket_, into, std::move(done));
   }
   void start_write(const loop_core& core, asio::const_buffer data, io_completion done) override
   {
-    loop_core::start_on_loop(
-        &core, [&](auto handler) { asio::async_write(socket_, data, std::move(handler)); }, std::move(done));
+    start_stream_write(core, socket_, data, std::move(done));
   }
   std::size_t try_write(asio::const_buffer data, error_code& ec) override { return socket_.write_some(data, ec); }
   bool can_write_eof() const noexcept override { return true; }
@@ -153,16 +151,14 @@ public:
   void start_read(const loop_core& core, asio::mutable_buffer into, io_completion done) override
   {
     if constexpr (std::is_same_v<Pipe, asio::readable_pipe>)
-      loop_core::start_on_loop(
-          &core, [&](auto handler) { pipe_.async_read_some(into, std::move(handler)); }, std::move(done));
+      start_stream_read(core, pipe_, into, std::move(done));
     else
       throw std::logic_error("asyncpp: reading from a child's stdin");
   }
   void start_write(const loop_core& core, asio::const_buffer data, io_completion done) override
   {
     if constexpr (std::is_same_v<Pipe, asio::writable_pipe>)
-      loop_core::start_on_loop(
-          &core, [&](auto handler) { asio::async_write(pipe_, data, std::move(handler)); }, std::move(done));
+      start_stream_write(core, pipe_, data, std::move(done));
     else
       throw std::logic_error("asyncpp: writing to a child's stdout");
   }

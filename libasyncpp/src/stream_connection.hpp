@@ -14,6 +14,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -63,6 +64,22 @@ struct io_completion {
   void (stream_connection::*member)(const boost::system::error_code&, std::size_t);
   void operator()(const boost::system::error_code& ec, std::size_t n);
 };
+
+/// What every transport's start_read does with its Asio stream (socket, TLS stream, pipe).
+template <class Stream>
+void start_stream_read(const loop_core& core, Stream& stream, boost::asio::mutable_buffer into, io_completion done)
+{
+  loop_core::start_on_loop(
+      &core, [&](auto handler) { stream.async_read_some(into, std::move(handler)); }, std::move(done));
+}
+
+/// What every transport's start_write does: all of `data`, however many writes it takes.
+template <class Stream>
+void start_stream_write(const loop_core& core, Stream& stream, boost::asio::const_buffer data, io_completion done)
+{
+  loop_core::start_on_loop(
+      &core, [&](auto handler) { boost::asio::async_write(stream, data, std::move(handler)); }, std::move(done));
+}
 
 /// The socket of a connection, whatever it is.
 class stream_transport {

@@ -101,8 +101,8 @@ private:
   // Without pidfds: poll this child's pid, from 1 ms up to every 100 ms.
   void poll_later()
   {
-    poll_interval_ = std::min(std::chrono::milliseconds(100), poll_interval_ * 2);
     poll_timer_->expires_after(poll_interval_);
+    poll_interval_ = std::min(std::chrono::milliseconds(100), poll_interval_ * 2);
     auto self = shared_from_this();
     loop_core::start_on_loop(
         core_.get(), [&](auto handler) { poll_timer_->async_wait(std::move(handler)); },

@@ -382,6 +382,7 @@ private:
   void on_timers_due(std::uint64_t generation, bool aborted);
   bool timer_before(std::size_t a, std::size_t b) const noexcept;
   void place_timer(std::size_t index, timer_entry* entry) noexcept;
+  void swap_timers(std::size_t a, std::size_t b) noexcept;
   void sift_timer_up(std::size_t index) noexcept;
   void sift_timer_down(std::size_t index) noexcept;
   /// Posts the handler that drains the ready queue, unless one is on its way.
