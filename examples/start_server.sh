@@ -1,4 +1,4 @@
-# Sourced by the examples' ctest scripts (bash).
+# Sourced by the examples' ctest scripts and the tools' echo scripts (bash or POSIX sh).
 # start_server LOG PORT_REGEX COMMAND...: runs COMMAND in the background (with job control,
 # so that it gets SIGINT: a background job of a script would otherwise ignore it, and
 # asyncpp::run, like Python, leaves an ignored SIGINT alone), then waits until LOG has the

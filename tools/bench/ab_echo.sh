@@ -1,12 +1,12 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # ApacheBench against asyncpp-bench's two echo servers (asyncpp streams and raw Asio), the
 # way netcan/asyncio benchmarks: the server echoes ab's request, so ab counts non-2xx
 # responses. The sides alternate, their order rotated every round; prints each run, then
 # the medians and the median (min-max) of the rounds' paired ratios asyncpp/Asio.
-#   sh tools/bench/ab_echo.sh path/to/asyncpp-bench [ROUNDS] [REQUESTS] [CONCURRENCY]
+#   bash tools/bench/ab_echo.sh path/to/asyncpp-bench [ROUNDS] [REQUESTS] [CONCURRENCY]
 # Needs ab (sh scripts/install-deps.sh bench installs apache2-utils).
 set -eu
-. "$(dirname "$0")/../common/listening.sh"
+. "$(dirname "$0")/../../examples/start_server.sh"
 bench=$1
 rounds=${2:-3}
 requests=${3:-200000}
@@ -20,11 +20,8 @@ server=""
 trap 'rm -f "$log" "$ab_out" "$results"; [ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
 
 run_side() { # side round
-  "$bench" --serve "$1" >"$log" 2>&1 &
-  server=$!
-  address=$(wait_listening "$log")
-  [ -n "$address" ] || { echo "$1: server did not start"; cat "$log"; exit 1; }
-  port=${address##*:}
+  start_server "$log" '^listening on 127\.0\.0\.1:\([0-9]*\)$' "$bench" --serve "$1"
+  server=$pid
   ab -q -n "$requests" -c "$concurrency" -k "http://127.0.0.1:$port/" >"$ab_out" 2>&1 ||
     { echo "$1: ab failed"; cat "$ab_out"; exit 1; }
   kill -INT "$server"

@@ -27,6 +27,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -357,6 +358,13 @@ std::vector<std::string> sides_of(const workload& w)
   return sides;
 }
 
+std::string spread_of(const paired& r)
+{
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << r.min << "-" << r.max;
+  return out.str();
+}
+
 void print_row(const std::string& name, const bench::params& p, const workload& w,
                std::map<std::string, std::vector<sample>>& by_side, bool json)
 {
@@ -364,9 +372,17 @@ void print_row(const std::string& name, const bench::params& p, const workload& 
   const auto& raw_runs = by_side["asio"];
   const auto mine = summarize(mine_runs, w.server_cpu);
   const auto raw = summarize(raw_runs, w.server_cpu);
-  const auto ratio = paired_ratios(mine_runs, raw_runs, [&](const sample& s) { return s.per_op(w.server_cpu); });
+  const auto per_op = [&](const sample& s) { return s.per_op(w.server_cpu); };
+  const auto ratio = paired_ratios(mine_runs, raw_runs, per_op);
   const auto rss = paired_ratios(mine_runs, raw_runs, [](const sample& s) { return static_cast<double>(s.rss_kib); });
-  const bool has_slots = by_side.count("asio_slots") != 0;
+  // The spawn workloads' extra anchor: Asio binding a cancellation slot per child.
+  std::optional<side_summary> slots;
+  std::optional<paired> vs_slots;
+  if (by_side.count("asio_slots")) {
+    const auto& slot_runs = by_side["asio_slots"];
+    slots = summarize(slot_runs, w.server_cpu);
+    vs_slots = paired_ratios(mine_runs, slot_runs, per_op);
+  }
   if (json) {
     std::cout << std::setprecision(6) << "{\"workload\": \"" << name << "\", \"n\": " << reported_n(name, p)
               << ", \"measure\": \"" << (w.server_cpu ? "server_cpu" : "wall") << "\", \"asyncpp_s\": " << mine.seconds
@@ -375,34 +391,23 @@ void print_row(const std::string& name, const bench::params& p, const workload& 
               << ", \"asio_us_per_op\": " << raw.per_op * 1e6 << ", \"asyncpp_ops_s\": " << mine.ops_per_s
               << ", \"asio_ops_s\": " << raw.ops_per_s << ", \"asyncpp_rss_kib\": " << static_cast<long>(mine.rss_kib)
               << ", \"asio_rss_kib\": " << static_cast<long>(raw.rss_kib) << ", \"rss_ratio\": " << rss.median;
-    if (has_slots) {
-      const auto& slot_runs = by_side["asio_slots"];
-      std::cout << ", \"asio_slots_s\": " << summarize(slot_runs, false).seconds << ", \"ratio_vs_slots\": "
-                << paired_ratios(mine_runs, slot_runs, [](const sample& s) { return s.per_op(false); }).median;
-    }
+    if (slots)
+      std::cout << ", \"asio_slots_s\": " << slots->seconds << ", \"ratio_vs_slots\": " << vs_slots->median;
     std::cout << "}" << std::endl;
     return;
   }
-  std::ostringstream spread;
-  spread << std::fixed << std::setprecision(2) << ratio.min << "-" << ratio.max;
   std::cout << std::left << std::setw(20) << name << std::right << std::setw(9) << reported_n(name, p) << std::fixed
             << std::setprecision(3) << std::setw(12) << mine.per_op * 1e6 << std::setw(12) << raw.per_op * 1e6
-            << std::setprecision(2) << std::setw(7) << ratio.median << std::setw(12) << spread.str()
+            << std::setprecision(2) << std::setw(7) << ratio.median << std::setw(12) << spread_of(ratio)
             << std::setprecision(0) << std::setw(13) << mine.ops_per_s << std::setw(13) << raw.ops_per_s
             << std::setw(10) << mine.rss_kib << std::setw(10) << raw.rss_kib << std::setprecision(2) << std::setw(7)
             << rss.median << "\n";
-  if (has_slots) {
-    const auto& slot_runs = by_side["asio_slots"];
-    const auto slots = summarize(slot_runs, false);
-    const auto vs = paired_ratios(mine_runs, slot_runs, [](const sample& s) { return s.per_op(false); });
-    std::ostringstream slot_spread;
-    slot_spread << std::fixed << std::setprecision(2) << vs.min << "-" << vs.max;
+  if (slots)
     std::cout << std::left << std::setw(20) << "  vs asio+slots" << std::right << std::setw(9) << "" << std::setw(12)
-              << "" << std::setprecision(3) << std::setw(12) << slots.per_op * 1e6 << std::setprecision(2)
-              << std::setw(7) << vs.median << std::setw(12) << slot_spread.str() << std::setw(13) << ""
-              << std::setprecision(0) << std::setw(13) << slots.ops_per_s << std::setw(10) << "" << std::setw(10)
-              << slots.rss_kib << "\n";
-  }
+              << "" << std::setprecision(3) << std::setw(12) << slots->per_op * 1e6 << std::setprecision(2)
+              << std::setw(7) << vs_slots->median << std::setw(12) << spread_of(*vs_slots) << std::setw(13) << ""
+              << std::setprecision(0) << std::setw(13) << slots->ops_per_s << std::setw(10) << "" << std::setw(10)
+              << slots->rss_kib << "\n";
   std::cout.unsetf(std::ios::fixed);
 }
 

@@ -1,11 +1,11 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # The echo pair end to end on loopback, over TCP, TLS, a unix socket and three loops
 # sharing a port: a short client run against the server, then Ctrl-C (SIGINT) stops the
 # server cleanly. With asyncpp-bench given too, its --serve servers (the ones ab drives)
 # take the same client.
-#   sh echo.sh path/to/asyncpp-demo [path/to/asyncpp-bench] [tcp|tls|unix|loops|serve-asyncpp|serve-asio ...]
+#   bash echo.sh path/to/asyncpp-demo [path/to/asyncpp-bench] [tcp|tls|unix|loops|serve-asyncpp|serve-asio ...]
 set -eu
-. "$(dirname "$0")/../common/listening.sh"
+. "$(dirname "$0")/../../examples/start_server.sh"
 demo=$1
 shift
 bench=""
@@ -27,14 +27,12 @@ for mode in $modes; do
     serve-*) server_args=""; client_args="" ;;
     *) echo "unknown mode $mode"; exit 2 ;;
   esac
-  # (The demo watches SIGINT with its own signal_set, so a background job gets it too.)
+  listening='^listening on \([^ ]*\).*$' # the address: host:port, or the socket's path
   case $mode in
-    serve-*) "$bench" --serve "${mode#serve-}" >"$log" 2>&1 & ;;
-    *) "$demo" echo-server $server_args --seconds 60 >"$log" 2>&1 & ;;
+    serve-*) start_server "$log" "$listening" "$bench" --serve "${mode#serve-}" ;;
+    *) start_server "$log" "$listening" "$demo" echo-server $server_args --seconds 60 ;;
   esac
-  server=$!
-  address=$(wait_listening "$log")
-  [ -n "$address" ] || { echo "$mode: server did not start"; cat "$log"; exit 1; }
+  server=$pid address=$port
   [ "$mode" = unix ] || client_args="$client_args --port ${address##*:}"
   out=$("$demo" echo-client $client_args --connections 4 --seconds 0.5 --size 512)
   echo "$mode: $out"
