@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
 
 namespace asyncpp::detail {
@@ -39,6 +40,9 @@ struct loop_core::timer_wakeup {
 loop_core::loop_core(event_loop& loop, boost::asio::io_context& ctx, std::optional<strand_type> strand)
     : loop_(&loop), ctx_(&ctx), strand_(std::move(strand))
 {
+  // Python's PYTHONASYNCIODEBUG: any value but empty or "0" turns debug mode on.
+  const char* env = std::getenv("ASYNCPP_DEBUG");
+  debug_ = env && *env && std::string_view(env) != "0";
 }
 
 loop_core::~loop_core()
@@ -241,7 +245,10 @@ void loop_core::run_ready()
       ready_item* item = ready_.pop_front();
       if (!item)
         break;
-      item->run();
+      if (debug_) [[unlikely]]
+        run_timed(item->origin(), [item] { item->run(); });
+      else
+        item->run();
     }
   });
 }

@@ -62,6 +62,8 @@ private:
       // would. A closed loop's sleeper is not resumed: its frame goes with this object.
       rp_.core->run_as_step([&] {
         current_task_scope scope(rp_.task);
+        if (rp_.waits)
+          rp_.waits->resumed();
         resume_wait(handler_, rp_.cancel_target(), aborted ? wait_end::cancelled : wait_end::completed);
       });
     } else if (rp_.native) {
@@ -84,8 +86,8 @@ private:
 template <class Handler>
 class heap_sleep final : public timer_entry, public recycled_allocation {
 public:
-  heap_sleep(Handler&& h, const resume_point& rp) : handler_(std::move(h)), core_(*rp.core), task_(rp.task),
-                                                     borrowed_(rp.borrowed)
+  heap_sleep(Handler&& h, const resume_point& rp)
+      : handler_(std::move(h)), core_(*rp.core), task_(rp.task), waits_(rp.waits), borrowed_(rp.borrowed)
   {
   }
 
@@ -111,9 +113,11 @@ public:
     if (slot.is_connected())
       slot.clear();
     current_task_scope scope(task_);
+    waits_->resumed();
     resume_wait(handler_, borrowed_ ? nullptr : task_, cancelled_ ? wait_end::cancelled : wait_end::completed);
   }
   void drop() noexcept override { delete this; }
+  step_origin origin() const noexcept override { return {task_, waits_}; }
 
 private:
   struct cancel_sleep {
@@ -134,15 +138,17 @@ private:
   Handler handler_;
   loop_core& core_;
   task_state_base* task_;
+  wait_record* waits_;
   bool borrowed_;
   bool cancelled_ = false;
 };
 
 struct initiate_sleep {
   template <class Handler>
-  void operator()(Handler&& h, std::chrono::steady_clock::duration d) const
+  void operator()(Handler&& h, std::chrono::steady_clock::duration d, const wait_frame& frame) const
   {
     const resume_point rp = resume_point_of(h);
+    note_wait(rp, frame);
     if (d <= std::chrono::steady_clock::duration::zero()) {
       // A post cannot be cancelled: a cancellation during it is seen when it resumes.
       resumer(std::forward<Handler>(h)).resume(resumer::slot_action::keep, wait_end::completed);
@@ -162,10 +168,10 @@ struct initiate_sleep {
 
 } // namespace
 
-awaitable<void> sleep_for(std::chrono::steady_clock::duration d)
+awaitable<void> sleep_for(std::chrono::steady_clock::duration d, const wait_frame& frame)
 {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_sleep{},
-                                                                                        asio::use_awaitable, d);
+                                                                                        asio::use_awaitable, d, frame);
 }
 
 } // namespace asyncpp::detail

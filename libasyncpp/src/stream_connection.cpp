@@ -271,15 +271,15 @@ void stream_connection::on_read(const error_code& ec, std::size_t n)
   read_waiters_.wake_one_here(); // last: the reader may run inline, right here
 }
 
-awaitable<void> stream_connection::wait_for_data(const char* who)
+awaitable<void> stream_connection::wait_for_data(const wait_frame& frame)
 {
   if (read_error_)
     throw boost::system::system_error(read_error_);
   if (!read_waiters_.empty())
-    throw std::runtime_error(std::string("asyncpp: ") + who +
-                             "() called while another coroutine is already waiting for incoming data");
+    throw std::runtime_error(std::string("asyncpp: ") + frame.what +
+                             (frame.kind == wait_frame::amount_kind::none ? "" : "()") + " called while another coroutine is already waiting for incoming data");
   read_more(true);
-  return wait_in(read_waiters_, [] {});
+  return wait_in(read_waiters_, [] {}, frame);
 }
 
 void stream_connection::consumed()

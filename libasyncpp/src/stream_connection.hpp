@@ -158,7 +158,7 @@ public:
   /// Suspends until more data, EOF or an error arrives; throws the connection's read
   /// error if there was one, std::runtime_error if another coroutine already waits (`who`
   /// names the read). Resumes a paused read pump.
-  awaitable<void> wait_for_data(const char* who);
+  awaitable<void> wait_for_data(const wait_frame& frame);
   /// The first `n` bytes of the buffer, consumed (a paused read pump may resume).
   std::string take(std::size_t n)
   {

@@ -41,8 +41,9 @@ public:
 /// tasks: the callback lives here until the last of them is gone.
 class server_state final : public std::enable_shared_from_this<server_state>, public loop_resource {
 public:
-  server_state(event_loop& loop, client_callback cb, server_options options)
-      : loop_(&loop), core_(loop_access::core(loop)), cb_(std::move(cb)), options_(std::move(options))
+  server_state(event_loop& loop, client_callback cb, server_options options, const std::source_location& where)
+      : loop_(&loop), core_(loop_access::core(loop)), cb_(std::move(cb)), options_(std::move(options)),
+        started_at_(where)
   {
   }
   ~server_state()
@@ -127,6 +128,7 @@ private:
   std::shared_ptr<loop_core> core_;
   client_callback cb_;
   server_options options_;
+  std::source_location started_at_; // where start_server was called: its handlers' creation site
   std::vector<std::unique_ptr<listener>> listeners_;
   bool serving_ = false;
   bool closed_ = false;
@@ -277,7 +279,8 @@ void server_state::accepted(typename Protocol::socket socket)
     auto connection = stream_connection::create(core_, std::move(transport), options_.limit);
     const std::string peer = connection->peername();
     connections_.push_back(*connection);
-    loop_->create_task(serve_client(shared_from_this(), connection), peer.empty() ? std::string("client") : peer);
+    loop_->create_task(serve_client(shared_from_this(), connection), peer.empty() ? std::string("client") : peer,
+                       started_at_);
     ++active_;
   } catch (...) {
     loop_->call_exception_handler({"Error while accepting a connection", std::current_exception(), {}});
@@ -327,17 +330,19 @@ awaitable<server> start_local(std::shared_ptr<server_state> state, std::string p
 
 } // namespace
 
-awaitable<server> start_tcp_server(client_callback cb, std::string host, std::uint16_t port, server_options options)
+awaitable<server> start_tcp_server(client_callback cb, std::string host, std::uint16_t port, server_options options,
+                                   const std::source_location& where)
 {
-  auto state = std::make_shared<server_state>(get_running_loop(), std::move(cb), std::move(options));
+  auto state = std::make_shared<server_state>(get_running_loop(), std::move(cb), std::move(options), where);
   return cancellable(start_tcp(std::move(state), std::move(host), port));
 }
 
-awaitable<server> start_local_server(client_callback cb, std::string path, server_options options)
+awaitable<server> start_local_server(client_callback cb, std::string path, server_options options,
+                                     const std::source_location& where)
 {
   if (options.ssl)
     throw std::invalid_argument("asyncpp: start_unix_server: TLS over a unix socket is not supported");
-  auto state = std::make_shared<server_state>(get_running_loop(), std::move(cb), std::move(options));
+  auto state = std::make_shared<server_state>(get_running_loop(), std::move(cb), std::move(options), where);
   return cancellable(start_local(std::move(state), std::move(path)));
 }
 
@@ -373,41 +378,41 @@ void server::close()
 
 namespace {
 
-awaitable<void> wait_server_idle(std::shared_ptr<detail::server_state> s)
+awaitable<void> wait_server_idle(std::shared_ptr<detail::server_state> s, detail::wait_frame frame)
 {
   while (!s->idle())
-    co_await detail::wait_in(s->idle_waiters(), [] {});
+    co_await detail::wait_in(s->idle_waiters(), [] {}, frame);
 }
 
-awaitable<void> serve_until_cancelled(std::shared_ptr<detail::server_state> s)
+awaitable<void> serve_until_cancelled(std::shared_ptr<detail::server_state> s, std::source_location where)
 {
   if (s->closed())
     throw std::runtime_error("asyncpp: serve_forever(): the server is closed");
   bool cancelled = false;
   try {
     while (!s->closed())
-      co_await detail::wait_in(s->forever_waiters(), [] {});
+      co_await detail::wait_in(s->forever_waiters(), [] {}, detail::wait_frame::named("server.serve_forever()", where));
   } catch (const cancelled_error&) {
     cancelled = true;
   }
   s->close();
   if (cancelled)
-    co_await wait_server_idle(s);
+    co_await wait_server_idle(s, detail::wait_frame::named("server.serve_forever()", where));
   throw detail::cancellation_of(detail::current_task_state());
 }
 
 } // namespace
 
-awaitable<void> server::wait_closed() const
+awaitable<void> server::wait_closed(std::source_location where) const
 {
   state();
-  return wait_server_idle(state_);
+  return wait_server_idle(state_, detail::wait_frame::named("server.wait_closed()", where));
 }
 
-awaitable<void> server::serve_forever() const
+awaitable<void> server::serve_forever(std::source_location where) const
 {
   state();
-  return serve_until_cancelled(state_);
+  return serve_until_cancelled(state_, where);
 }
 
 bool server::is_serving() const

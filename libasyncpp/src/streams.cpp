@@ -39,16 +39,16 @@ using handle_ptr = std::shared_ptr<stream_handle>;
 // The coroutines hold the handle (not the reader object, which a caller may drop while
 // a read is suspended).
 
-awaitable<std::string> read_some(handle_ptr h, std::size_t n)
+awaitable<std::string> read_some(handle_ptr h, std::size_t n, std::source_location where)
 {
   stream_connection& c = *h->connection;
   while (c.buffer().empty() && !c.eof()) {
-    co_await c.wait_for_data("read");
+    co_await c.wait_for_data(detail::wait_frame::counted("stream_reader.read", n, where));
   }
   co_return c.take(n);
 }
 
-awaitable<std::string> read_to_eof(handle_ptr h)
+awaitable<std::string> read_to_eof(handle_ptr h, std::source_location where)
 {
   stream_connection& c = *h->connection;
   std::string out;
@@ -59,23 +59,24 @@ awaitable<std::string> read_to_eof(handle_ptr h)
     c.consumed();
     if (c.eof())
       co_return out;
-    co_await c.wait_for_data("read");
+    co_await c.wait_for_data(detail::wait_frame::named("stream_reader.read()", where));
   }
 }
 
-awaitable<std::string> read_exactly(handle_ptr h, std::size_t n)
+awaitable<std::string> read_exactly(handle_ptr h, std::size_t n, std::source_location where)
 {
   stream_connection& c = *h->connection;
   while (c.buffer().size() < n) {
     if (c.eof()) {
       throw incomplete_read_error(c.take(c.buffer().size()), n);
     }
-    co_await c.wait_for_data("readexactly");
+    co_await c.wait_for_data(detail::wait_frame::counted("stream_reader.readexactly", n, where));
   }
   co_return c.take(n);
 }
 
-awaitable<std::string> read_through(handle_ptr h, std::string separator, bool for_readline);
+awaitable<std::string> read_through(handle_ptr h, std::string separator, bool for_readline,
+                                    std::source_location where);
 
 } // namespace
 
@@ -86,41 +87,43 @@ detail::stream_connection& stream_reader::connection() const
   return *handle_->connection;
 }
 
-awaitable<std::string> stream_reader::read(std::ptrdiff_t n) const
+awaitable<std::string> stream_reader::read(std::ptrdiff_t n, std::source_location where) const
 {
   connection();
   if (n == 0)
     return [](handle_ptr) -> awaitable<std::string> { co_return std::string(); }(handle_);
   if (n < 0)
-    return read_to_eof(handle_);
-  return read_some(handle_, static_cast<std::size_t>(n));
+    return read_to_eof(handle_, where);
+  return read_some(handle_, static_cast<std::size_t>(n), where);
 }
 
-awaitable<std::string> stream_reader::readexactly(std::size_t n) const
+awaitable<std::string> stream_reader::readexactly(std::size_t n, std::source_location where) const
 {
   connection();
-  return read_exactly(handle_, n);
+  return read_exactly(handle_, n, where);
 }
 
-awaitable<std::string> stream_reader::readuntil(std::string_view separator) const
+awaitable<std::string> stream_reader::readuntil(std::string_view separator, std::source_location where) const
 {
   connection();
   if (separator.empty())
     throw std::invalid_argument("asyncpp: readuntil(): the separator must not be empty");
-  return read_through(handle_, std::string(separator), false);
+  return read_through(handle_, std::string(separator), false, where);
 }
 
-awaitable<std::string> stream_reader::readline() const
+awaitable<std::string> stream_reader::readline(std::source_location where) const
 {
   connection();
-  return read_through(handle_, "\n", true);
+  return read_through(handle_, "\n", true, where);
 }
 
 namespace {
 
 /// readuntil(), and readline() with its differences at EOF and over the limit.
-awaitable<std::string> read_through(handle_ptr h, std::string separator, bool for_readline)
+awaitable<std::string> read_through(handle_ptr h, std::string separator, bool for_readline,
+                                    std::source_location where)
 {
+  const auto frame = detail::wait_frame::named(for_readline ? "stream_reader.readline()" : "stream_reader.readuntil()", where);
   stream_connection& c = *h->connection;
   const std::size_t seplen = separator.size();
   std::size_t offset = 0; // where the separator may start, as far as the buffer was searched
@@ -146,7 +149,7 @@ awaitable<std::string> read_through(handle_ptr h, std::string separator, bool fo
         co_return partial; // readline returns what is left at EOF
       throw incomplete_read_error(std::move(partial), std::nullopt);
     }
-    co_await c.wait_for_data(for_readline ? "readline" : "readuntil");
+    co_await c.wait_for_data(frame);
   }
   if (found > c.limit()) {
     if (for_readline) { // the line goes, through its separator
@@ -180,28 +183,28 @@ void stream_writer::write(std::string_view data) const
 
 namespace {
 
-awaitable<void> drain_connection(handle_ptr h)
+awaitable<void> drain_connection(handle_ptr h, std::source_location where)
 {
   stream_connection& c = *h->connection;
   while (!c.write_error() && !c.closed() && c.buffered() > stream_connection::high_water)
-    co_await detail::wait_in(c.drain_waiters(), [] {});
+    co_await detail::wait_in(c.drain_waiters(), [] {}, detail::wait_frame::named("stream_writer.drain()", where));
   if (c.write_error())
     throw boost::system::system_error(c.write_error());
 }
 
-awaitable<void> wait_connection_closed(handle_ptr h)
+awaitable<void> wait_connection_closed(handle_ptr h, std::source_location where)
 {
   stream_connection& c = *h->connection;
   while (!c.closed())
-    co_await detail::wait_in(c.closed_waiters(), [] {});
+    co_await detail::wait_in(c.closed_waiters(), [] {}, detail::wait_frame::named("stream_writer.wait_closed()", where));
 }
 
 } // namespace
 
-awaitable<void> stream_writer::drain() const
+awaitable<void> stream_writer::drain(std::source_location where) const
 {
   connection();
-  return drain_connection(handle_);
+  return drain_connection(handle_, where);
 }
 
 bool stream_writer::can_write_eof() const
@@ -225,10 +228,10 @@ bool stream_writer::is_closing() const
   return connection().is_closing();
 }
 
-awaitable<void> stream_writer::wait_closed() const
+awaitable<void> stream_writer::wait_closed(std::source_location where) const
 {
   connection();
-  return wait_connection_closed(handle_);
+  return wait_connection_closed(handle_, where);
 }
 
 std::string stream_writer::peername() const

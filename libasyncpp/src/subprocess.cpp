@@ -362,10 +362,10 @@ process spawn(const std::shared_ptr<detail::loop_core>& core, std::vector<std::s
   return p;
 }
 
-awaitable<int> wait_for_exit(std::shared_ptr<detail::process_state> s)
+awaitable<int> wait_for_exit(std::shared_ptr<detail::process_state> s, detail::wait_frame frame)
 {
   while (!s->returncode())
-    co_await detail::wait_in(s->exit_waiters(), [] {});
+    co_await detail::wait_in(s->exit_waiters(), [] {}, frame);
   co_return *s->returncode();
 }
 
@@ -394,14 +394,16 @@ awaitable<std::string> read_all(std::optional<stream_reader> reader)
   co_return co_await reader->read();
 }
 
-awaitable<std::pair<std::string, std::string>> communicate_with(process p, std::string input)
+awaitable<std::pair<std::string, std::string>> communicate_with(process p, std::shared_ptr<detail::process_state> s,
+                                                                std::string input, std::source_location where)
 {
   // Named first: no temporaries in the co_await operand (see "Option structs and g++ 12").
   auto feeding = feed_stdin(p.stdin_pipe, std::move(input));
   auto reading_out = read_all(p.stdout_pipe);
   auto reading_err = read_all(p.stderr_pipe);
-  auto [fed, out, err] = co_await gather(std::move(feeding), std::move(reading_out), std::move(reading_err));
-  co_await p.wait();
+  const auto frame = detail::wait_frame::named("process.communicate()", where);
+  auto [fed, out, err] = co_await detail::gather_as(frame, std::move(feeding), std::move(reading_out), std::move(reading_err));
+  co_await wait_for_exit(std::move(s), frame);
   co_return std::pair{std::move(out), std::move(err)};
 }
 
@@ -424,23 +426,24 @@ std::optional<int> process::returncode() const
   return state().returncode();
 }
 
-awaitable<int> process::wait() const
+awaitable<int> process::wait(std::source_location where) const
 {
   state();
-  return wait_for_exit(state_);
+  return wait_for_exit(state_, detail::wait_frame::named("process.wait()", where));
 }
 
-awaitable<std::pair<std::string, std::string>> process::communicate() const
+awaitable<std::pair<std::string, std::string>> process::communicate(std::source_location where) const
 {
-  return communicate(std::string());
+  return communicate(std::string(), where);
 }
 
-awaitable<std::pair<std::string, std::string>> process::communicate(std::string input) const
+awaitable<std::pair<std::string, std::string>> process::communicate(std::string input,
+                                                                   std::source_location where) const
 {
   state();
   if (!input.empty() && !stdin_pipe)
     throw std::invalid_argument("asyncpp: process::communicate(input) needs in = redirect::pipe");
-  return communicate_with(*this, std::move(input));
+  return communicate_with(*this, state_, std::move(input), where);
 }
 
 void process::send_signal(int sig) const

@@ -253,7 +253,7 @@ void task_state_base::report_unretrieved_at_shutdown() noexcept
     return;
   mark_retrieved();
   try {
-    loop()->call_exception_handler({"Unhandled exception during asyncpp::run() shutdown", error_, name()});
+    loop()->call_exception_handler({debug_suffixed("Unhandled exception during asyncpp::run() shutdown"), error_, name()});
   } catch (...) { // no memory for the task's name
     std::fputs("asyncpp: Unhandled exception during asyncpp::run() shutdown (no memory to say more)\n", stderr);
   }
@@ -279,13 +279,20 @@ void task_state_base::report_dropped_callbacks() noexcept
     cb->drop();
 }
 
+std::string task_state_base::debug_suffixed(const char* message) const
+{
+  if (!core_->debug())
+    return message;
+  return std::string(message) + " (task created at " + format_where(created_at_) + ")";
+}
+
 void task_state_base::report_unretrieved() noexcept
 {
   if (reported_)
     return;
   reported_ = true;
   try {
-    const exception_context context{"Task exception was never retrieved", error_, name()};
+    const exception_context context{debug_suffixed("Task exception was never retrieved"), error_, name()};
     if (loop() && core_->loop())
       loop()->call_exception_handler(context);
     else

@@ -12,7 +12,7 @@ exception_group::exception_group(std::vector<std::exception_ptr> exceptions)
 {
 }
 
-task_group::task_group() : loop_(&get_running_loop()) {}
+task_group::task_group() : loop_(&get_running_loop()), owner_(detail::current_loop_task()) {}
 
 task_group::~task_group()
 {
@@ -61,12 +61,12 @@ void task_group::child_done(child_waiter& w, detail::task_state_base& t) noexcep
     idle_.wake_all();
 }
 
-awaitable<void> task_group::wait()
+awaitable<void> task_group::wait(std::source_location where)
 {
   bool cancelled = false;
   while (running_ > 0) {
     try {
-      co_await detail::wait_in(idle_, [] {});
+      co_await detail::wait_in(idle_, [] {}, detail::wait_frame::counted("task_group.wait", running_, where));
     } catch (const cancelled_error&) {
       // The waiter was cancelled: so is every child, and they are still waited for.
       cancelled = true;

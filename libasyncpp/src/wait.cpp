@@ -22,9 +22,10 @@ public:
   }
 
   template <class Handler>
-  void start(Handler&& handler, std::optional<std::chrono::steady_clock::duration> timeout)
+  void start(Handler&& handler, std::optional<std::chrono::steady_clock::duration> timeout, const wait_frame& frame)
   {
     const resume_point rp = resume_point_of(handler);
+    note_wait(rp, frame);
     loop_ = rp.io_executor_or_running_loop();
     core_ = rp.core;
     resumer_ = resumer(std::forward<Handler>(handler));
@@ -32,6 +33,7 @@ public:
       resumer_.slot().emplace<leave>(leave{this});
     for (std::size_t i = 0; i < states_.size() && !finished_; ++i) {
       waiters_[i].op = this;
+      waiters_[i].set_awaiting_task(rp.task);
       states_[i]->add_waiter(waiters_[i]); // a task already done reports at once
     }
     if (!finished_ && (states_.empty() || satisfied()))
@@ -110,11 +112,11 @@ private:
 } // namespace
 
 awaitable<void> wait_states(std::vector<state_ptr<task_state_base>> states, return_when when,
-                            std::optional<std::chrono::steady_clock::duration> timeout)
+                            std::optional<std::chrono::steady_clock::duration> timeout, wait_frame frame)
 {
   wait_op op(std::move(states), when);
   auto done = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      [&op, timeout](auto handler) { op.start(std::move(handler), timeout); }, asio::use_awaitable);
+      [&op, timeout, &frame](auto handler) { op.start(std::move(handler), timeout, frame); }, asio::use_awaitable);
   co_await std::move(done);
 }
 

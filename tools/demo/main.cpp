@@ -144,6 +144,9 @@ asyncpp::awaitable<asyncpp::server> start_echo(const echo_listen& how, std::uint
     ++me.served;
     return echo::session(std::move(reader), std::move(writer));
   };
+  // A live dump of this loop's tasks (kill -USR1 <pid>): what each one waits on, and where.
+  asyncpp::get_running_loop().add_signal_handler(SIGUSR1,
+                                                 [] { std::cerr << asyncpp::format_all_tasks() << std::flush; });
   if (!how.unix_path.empty())
     co_return co_await asyncpp::start_unix_server(counting_echo, how.unix_path);
   asyncpp::server_options options;

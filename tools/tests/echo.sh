@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The echo pair end to end on loopback, over TCP, TLS, a unix socket and three loops
-# sharing a port: a short client run against the server, then Ctrl-C (SIGINT) stops the
-# server cleanly. With asyncpp-bench given too, its --serve servers (the ones ab drives)
+# sharing a port: a short client run against the server (over TCP, a second one while
+# SIGUSR1 makes the server print its task table), then Ctrl-C (SIGINT) stops the server
+# cleanly. With asyncpp-bench given too, its --serve servers (the ones ab drives)
 # take the same client.
 #   bash echo.sh path/to/asyncpp-demo [path/to/asyncpp-bench] [tcp|tls|unix|loops|serve-asyncpp|serve-asio ...]
 set -eu
@@ -37,11 +38,21 @@ for mode in $modes; do
   out=$("$demo" echo-client $client_args --connections 4 --seconds 0.5 --size 512)
   echo "$mode: $out"
   echo "$out" | grep -Eq '^[0-9]+ requests in [0-9.]+ s: [0-9]+ req/s; latency us p50 [0-9]+'
+  if [ "$mode" = tcp ]; then # a live dump of the tasks on SIGUSR1, while clients are connected
+    "$demo" echo-client $client_args --connections 2 --seconds 1 --size 64 >/dev/null &
+    client=$!
+    sleep 0.3
+    kill -USR1 "$server"
+    wait "$client"
+    grep -q 'unfinished task(s)$' "$log" && grep -q 'sleep(60s) at main.cpp:' "$log" ||
+      { echo "tcp: no task table on SIGUSR1:"; cat "$log"; exit 1; }
+  fi
   kill -INT "$server"
   wait "$server"
   server=""
   case $mode in
     serve-*) expected='^served [0-9.]+ s, server CPU [0-9.]+ s$' ;;
+    tcp) expected='^interrupted; served 6 connections$' ;;
     *) expected='^interrupted; served 4 connections$' ;;
   esac
   grep -Eq "$expected" "$log" || { echo "$mode: server printed:"; cat "$log"; exit 1; }

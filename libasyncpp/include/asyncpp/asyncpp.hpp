@@ -7,6 +7,7 @@
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/executor.hpp>
 #include <asyncpp/gather.hpp>
+#include <asyncpp/introspect.hpp>
 #include <asyncpp/queue.hpp>
 #include <asyncpp/run.hpp>
 #include <asyncpp/sleep.hpp>

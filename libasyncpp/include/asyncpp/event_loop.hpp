@@ -17,6 +17,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <type_traits>
 
@@ -39,10 +40,23 @@ struct signal_state;
 /// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
 ASYNCPP_DECL void finish_run(event_loop& loop);
 
-template <class T>
-struct is_awaitable : std::false_type {};
 template <class T, class E>
-struct is_awaitable<boost::asio::awaitable<T, E>> : std::true_type {};
+boost::asio::awaitable<T, E> awaitable_base_of(const boost::asio::awaitable<T, E>*);
+/// An awaitable<T>, or a class that derives from one (gather's).
+template <class T>
+struct is_awaitable : std::bool_constant<requires { awaitable_base_of(static_cast<T*>(nullptr)); }> {};
+/// An awaitable type as the awaitable<T> it is (gather's class as its base); others unchanged.
+template <class T>
+struct as_awaitable {
+  using type = T;
+};
+template <class T>
+  requires is_awaitable<T>::value
+struct as_awaitable<T> {
+  using type = decltype(awaitable_base_of(static_cast<T*>(nullptr)));
+};
+template <class T>
+using as_awaitable_t = typename as_awaitable<T>::type;
 } // namespace detail
 
 /// A callback scheduled with call_soon, call_later or call_at.
@@ -96,14 +110,14 @@ public:
 
   /// Schedules `coro` as a task: it starts soon on the loop, never inside this call.
   template <class T>
-  task<T> create_task(awaitable<T> coro, std::string name = {});
+  task<T> create_task(awaitable<T> coro, std::string name = {}, std::source_location where = std::source_location::current());
   /// Schedules `f()` as a task; `f` (e.g. a capturing lambda) is kept alive until it ends.
   template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value>>
-  auto create_task(F&& f, std::string name = {});
+  auto create_task(F&& f, std::string name = {}, std::source_location where = std::source_location::current());
 
   /// Runs the loop until `coro`, wrapped in a task, is done; returns its result.
   template <class T>
-  T run_until_complete(awaitable<T> coro);
+  T run_until_complete(awaitable<T> coro, std::source_location where = std::source_location::current());
   /// Runs the loop until `t` is done; returns its result (or rethrows).
   template <class T>
   T run_until_complete(task<T> t);
@@ -155,6 +169,20 @@ public:
   void call_exception_handler(const exception_context& context) noexcept;
   /// What the default handler does: one line on stderr.
   static void default_exception_handler(const exception_context& context) noexcept;
+
+  /// Debug mode (asyncio's): a step of a task or callback that runs longer than
+  /// slow_callback_duration() is reported through the exception handler with the task's
+  /// name and where it resumed, and an exception nobody retrieved names where its task
+  /// was created. Off by default, and then free; ASYNCPP_DEBUG=1 in the environment turns
+  /// it on for every loop created from then on.
+  void set_debug(bool enabled) noexcept { core_->set_debug(enabled); }
+  bool get_debug() const noexcept { return core_->debug(); }
+  /// How long a step may run before debug mode reports it (100 ms, as in Python).
+  clock::duration slow_callback_duration() const noexcept
+  {
+    return core_->slow_step_duration();
+  }
+  void set_slow_callback_duration(clock::duration d) noexcept { core_->set_slow_step_duration(d); }
 
 private:
   /// The unfinished tasks, oldest first (all_tasks() reads this through loop_access).

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 
@@ -24,13 +25,24 @@ namespace asyncpp {
 /// Lazy: the function is submitted when the returned awaitable is first awaited.
 /// Cancellation: the awaiter throws cancelled_error at once; the function runs to its end
 /// on its thread (the loop's close() waits for it).
+///
+/// A class only so that it can record where it was called (a defaulted
+/// std::source_location cannot follow a parameter pack in a function): it *is* the
+/// awaitable<R> that to_thread returns, which it derives from.
 template <class F, class... Args>
-[[nodiscard]] auto to_thread(F&& f, Args&&... args)
-{
-  using R = detail::call_result_t<F, Args...>;
-  return detail::run_in_executor_impl<R>(nullptr, nullptr,
-                                         detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...));
-}
+class [[nodiscard]] to_thread : public awaitable<detail::call_result_t<F, Args...>> {
+  using result_type = detail::call_result_t<F, Args...>;
+
+public:
+  to_thread(F&& f, Args&&... args, std::source_location where = std::source_location::current())
+      : awaitable<result_type>(detail::run_in_executor_impl<result_type>(
+            nullptr, nullptr, detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...),
+            detail::wait_frame::named("to_thread()", where)))
+  {
+  }
+};
+template <class F, class... Args>
+to_thread(F&&, Args&&...) -> to_thread<F, Args...>;
 
 } // namespace asyncpp
 

@@ -6,6 +6,7 @@
 
 #include <exception>
 #include <optional>
+#include <source_location>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -60,46 +61,87 @@ private:
 
 namespace asyncpp {
 
+namespace detail {
+
+template <class V>
+struct gathered_vector : std::false_type {};
+template <class T>
+struct gathered_vector<std::vector<awaitable<T>>> : std::true_type {};
+template <class T>
+struct gathered_vector<std::vector<task<T>>> : std::true_type {};
+
+/// How gather(args...) runs: the tuple form over awaitables and tasks, or the range form
+/// over one vector; `ReturnExceptions` when return_exceptions came first.
+template <bool ReturnExceptions, class... Args>
+struct gather_plan {
+  static_assert((gather_argument<as_awaitable_t<std::decay_t<Args>>> && ...),
+                "asyncpp::gather: each argument must be an awaitable<T> or a task<T>");
+  static auto make(wait_frame frame, Args&&... args)
+  {
+    frame.kind = wait_frame::amount_kind::count;
+    frame.amount = static_cast<double>(sizeof...(Args));
+    return gather_tuple<ReturnExceptions, as_awaitable_t<std::decay_t<Args>>...>(frame, std::forward<Args>(args)...);
+  }
+};
+template <bool ReturnExceptions, class V>
+  requires gathered_vector<std::remove_cvref_t<V>>::value
+struct gather_plan<ReturnExceptions, V> {
+  static auto make(wait_frame frame, V&& items)
+  {
+    frame.kind = wait_frame::amount_kind::count;
+    return gather_range<ReturnExceptions>(frame, std::remove_cvref_t<V>(std::forward<V>(items)));
+  }
+};
+template <class... Args>
+struct gather_dispatch : gather_plan<false, Args...> {
+  using gather_plan<false, Args...>::make;
+};
+template <class Tag, class... Args>
+  requires std::is_same_v<std::remove_cvref_t<Tag>, return_exceptions_t>
+struct gather_dispatch<Tag, Args...> {
+  static auto make(wait_frame frame, Tag&&, Args&&... args)
+  {
+    return gather_plan<true, Args...>::make(frame, std::forward<Args>(args)...);
+  }
+};
+
+template <class... Args>
+using gather_awaitable_t =
+    decltype(gather_dispatch<Args...>::make(std::declval<wait_frame>(), std::declval<Args>()...));
+
+/// gather() under a wait name of the caller's (process.communicate()).
+template <class... Args>
+auto gather_as(const wait_frame& frame, Args&&... args)
+{
+  return gather_dispatch<Args...>::make(frame, std::forward<Args>(args)...);
+}
+
+} // namespace detail
+
 /// Runs awaitables and tasks concurrently; their results in argument order. On the first
 /// failure cancels the others, waits for them, and rethrows it.
 /// Cancellation: cancelling the awaiter cancels every child, waits until they have all
 /// finished, then throws cancelled_error (or a child's failure that came first).
-template <detail::gather_argument... Aws>
-[[nodiscard]] auto gather(Aws&&... aws)
-{
-  return detail::gather_tuple<false, std::decay_t<Aws>...>(std::forward<Aws>(aws)...);
-}
-/// gather over a vector of awaitables.
-template <class T>
-[[nodiscard]] auto gather(std::vector<awaitable<T>> aws)
-{
-  return detail::gather_range<false>(std::move(aws));
-}
-/// gather over a vector of tasks.
-template <class T>
-[[nodiscard]] auto gather(std::vector<task<T>> ts)
-{
-  return detail::gather_range<false>(std::move(ts));
-}
-
-/// gather that never fails because of a child: each child's outcome<R>.
-template <detail::gather_argument... Aws>
-[[nodiscard]] auto gather(return_exceptions_t, Aws&&... aws)
-{
-  return detail::gather_tuple<true, std::decay_t<Aws>...>(std::forward<Aws>(aws)...);
-}
-/// gather(return_exceptions) over a vector of awaitables.
-template <class T>
-[[nodiscard]] auto gather(return_exceptions_t, std::vector<awaitable<T>> aws)
-{
-  return detail::gather_range<true>(std::move(aws));
-}
-/// gather(return_exceptions) over a vector of tasks.
-template <class T>
-[[nodiscard]] auto gather(return_exceptions_t, std::vector<task<T>> ts)
-{
-  return detail::gather_range<true>(std::move(ts));
-}
+///
+/// The forms, as in the API: gather(aws...) -> awaitable<std::tuple<R...>>;
+/// gather(std::vector<awaitable<T>>) and gather(std::vector<task<T>>) ->
+/// awaitable<std::vector<R>>; each also after `return_exceptions` (every child's
+/// outcome<R>, never failing because of a child).
+///
+/// gather is a class only so that it can record where it was called (a defaulted
+/// std::source_location cannot follow a parameter pack in a function): it *is* the
+/// awaitable<...> of the form above, which it derives from, and converts to it.
+template <class... Args>
+class [[nodiscard]] gather : public detail::gather_awaitable_t<Args...> {
+public:
+  gather(Args&&... args, std::source_location where = std::source_location::current())
+      : detail::gather_awaitable_t<Args...>(
+            detail::gather_dispatch<Args...>::make(detail::wait_frame::named("gather", where), std::forward<Args>(args)...))
+  {
+  }
+};
+template <class... Args>
+gather(Args&&...) -> gather<Args...>;
 
 } // namespace asyncpp
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <source_location>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -38,7 +39,7 @@ public:
   explicit basic_queue(std::size_t maxsize = 0) : maxsize_(maxsize) {}
 
   /// Puts `item`, waiting while the queue is full; queue_shutdown once shut down.
-  [[nodiscard]] awaitable<void> put(T item)
+  [[nodiscard]] awaitable<void> put(T item, std::source_location where = std::source_location::current())
   {
     while (full()) {
       if (shutdown_)
@@ -46,7 +47,7 @@ public:
       co_await wait_in(putters_, [this] {
         if (!full())
           putters_.wake_one();
-      });
+      }, wait_frame::named("queue.put()", where));
     }
     put_nowait(std::move(item));
   }
@@ -63,7 +64,7 @@ public:
   }
   /// Takes an item, waiting while the queue is empty; after shutdown it drains what is
   /// left, then throws queue_shutdown.
-  [[nodiscard]] awaitable<T> get()
+  [[nodiscard]] awaitable<T> get(std::source_location where = std::source_location::current())
   {
     while (empty()) {
       if (shutdown_)
@@ -71,7 +72,7 @@ public:
       co_await wait_in(getters_, [this] {
         if (!empty())
           getters_.wake_one();
-      });
+      }, wait_frame::named("queue.get()", where));
     }
     co_return get_nowait();
   }
@@ -103,10 +104,10 @@ public:
       joiners_.wake_all();
   }
   /// Returns once every item put has been marked task_done().
-  [[nodiscard]] awaitable<void> join()
+  [[nodiscard]] awaitable<void> join(std::source_location where = std::source_location::current())
   {
     if (unfinished_ > 0)
-      co_await wait_in(joiners_, [] {});
+      co_await wait_in(joiners_, [] {}, wait_frame::named("queue.join()", where));
   }
   /// Then put/put_nowait throw queue_shutdown and get drains, then throws it. With
   /// `immediate` the items are dropped at once (each counted as done for join()).

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <exception>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <type_traits>
 
@@ -38,13 +39,13 @@ ASYNCPP_DECL bool sigint_is_default() noexcept;
 /// cancels `main`; if `main` ends by that cancellation, run() finishes its shutdown and
 /// throws keyboard_interrupt.
 template <class T>
-T run(awaitable<T> main)
+T run(awaitable<T> main, std::source_location where = std::source_location::current())
 {
   if (detail::running_loop())
     throw std::runtime_error("asyncpp: run() cannot be called while an event loop is running on this thread");
   event_loop loop;
   detail::current_loop_scope scope(loop);
-  task<T> main_task = loop.create_task(std::move(main));
+  task<T> main_task = loop.create_task(std::move(main), {}, where);
   bool interrupted = false;
   const bool handle_sigint = detail::sigint_is_default();
   if (handle_sigint)

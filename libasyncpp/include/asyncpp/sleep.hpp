@@ -3,15 +3,17 @@
 #define ASYNCPP_SLEEP_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/wait_record.hpp>
 
 #include <chrono>
+#include <source_location>
 
 namespace asyncpp {
 
 namespace detail {
 /// The non-template body of sleep(): one Asio timer, or one post for a zero delay, with
 /// no coroutine frame of its own.
-ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d);
+ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d, const wait_frame& frame);
 } // namespace detail
 
 /// Suspends the calling coroutine for at least `d`; sleep(0s) yields to the loop once
@@ -19,13 +21,15 @@ ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d);
 /// Cancellation: throws cancelled_error (the timer is cancelled); a sleep that had already
 /// ended when the cancellation came throws it too, as Python's does.
 template <class Rep, class Period>
-[[nodiscard]] awaitable<void> sleep(std::chrono::duration<Rep, Period> d)
+[[nodiscard]] awaitable<void> sleep(std::chrono::duration<Rep, Period> d,
+                                    std::source_location where = std::source_location::current())
 {
+  const auto frame = detail::wait_frame::timed("sleep", d, where);
   // Saturate at about a century instead of overflowing: sleep(hours::max()) means "forever".
   constexpr std::chrono::seconds longest(3'000'000'000);
   if (std::chrono::duration<double>(d) >= longest)
-    return detail::sleep_for(longest);
-  return detail::sleep_for(std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+    return detail::sleep_for(longest, frame);
+  return detail::sleep_for(std::chrono::ceil<std::chrono::steady_clock::duration>(d), frame);
 }
 
 } // namespace asyncpp

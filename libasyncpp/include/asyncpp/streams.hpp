@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,15 +75,16 @@ class ASYNCPP_DECL stream_reader {
 public:
   stream_reader() = default;
   /// Up to `n` bytes as soon as any are available; -1: everything until EOF; "" at EOF.
-  [[nodiscard]] awaitable<std::string> read(std::ptrdiff_t n = -1) const;
+  [[nodiscard]] awaitable<std::string> read(std::ptrdiff_t n = -1, std::source_location where = std::source_location::current()) const;
   /// Through "\n"; at EOF what is left (maybe ""). Over the limit: limit_overrun_error,
   /// after discarding through the separator (or the whole buffer if there is none).
-  [[nodiscard]] awaitable<std::string> readline() const;
+  [[nodiscard]] awaitable<std::string> readline(std::source_location where = std::source_location::current()) const;
   /// Through `separator`. EOF first: incomplete_read_error (the partial data consumed).
   /// Buffer over the limit without a separator: limit_overrun_error, data kept.
-  [[nodiscard]] awaitable<std::string> readuntil(std::string_view separator = "\n") const;
+  [[nodiscard]] awaitable<std::string> readuntil(std::string_view separator = "\n",
+                                                     std::source_location where = std::source_location::current()) const;
   /// Exactly `n` bytes. EOF first: incomplete_read_error{partial, n}.
-  [[nodiscard]] awaitable<std::string> readexactly(std::size_t n) const;
+  [[nodiscard]] awaitable<std::string> readexactly(std::size_t n, std::source_location where = std::source_location::current()) const;
   /// EOF seen and nothing left in the buffer.
   bool at_eof() const;
 
@@ -115,7 +117,7 @@ public:
       write(std::string_view(line));
   }
   /// Waits while too much is queued (see the class comment).
-  [[nodiscard]] awaitable<void> drain() const;
+  [[nodiscard]] awaitable<void> drain(std::source_location where = std::source_location::current()) const;
   /// True for TCP and unix sockets, false for TLS.
   bool can_write_eof() const;
   /// Shuts the sending side down once everything queued is sent (the peer reads EOF).
@@ -124,7 +126,7 @@ public:
   void close() const;
   bool is_closing() const;
   /// Until the connection is closed.
-  [[nodiscard]] awaitable<void> wait_closed() const;
+  [[nodiscard]] awaitable<void> wait_closed(std::source_location where = std::source_location::current()) const;
   /// "127.0.0.1:5000", "[::1]:5000", or the unix socket's path.
   std::string peername() const;
   std::string sockname() const;
@@ -173,8 +175,9 @@ client_callback make_client_callback(Callback&& cb)
   return [kept](stream_reader reader, stream_writer writer) { return (*kept)(std::move(reader), std::move(writer)); };
 }
 ASYNCPP_DECL awaitable<server> start_tcp_server(client_callback cb, std::string host, std::uint16_t port,
-                                               server_options options);
-ASYNCPP_DECL awaitable<server> start_local_server(client_callback cb, std::string path, server_options options);
+                                               server_options options, const std::source_location& where);
+ASYNCPP_DECL awaitable<server> start_local_server(client_callback cb, std::string path, server_options options,
+                                                 const std::source_location& where);
 } // namespace detail
 
 /// A listening server (asyncio.Server). Move-only; destroying it close()s it.
@@ -196,9 +199,9 @@ public:
   void close();
   /// After close(): until every connection callback has finished.
   /// Cancellation: cancelled_error; the callbacks go on.
-  [[nodiscard]] awaitable<void> wait_closed() const;
+  [[nodiscard]] awaitable<void> wait_closed(std::source_location where = std::source_location::current()) const;
   /// Until cancelled (or close()d): then close()s and throws cancelled_error.
-  [[nodiscard]] awaitable<void> serve_forever() const;
+  [[nodiscard]] awaitable<void> serve_forever(std::source_location where = std::source_location::current()) const;
   bool is_serving() const;
   /// close() every open connection (Python 3.13).
   void close_clients();
@@ -219,22 +222,25 @@ private:
 /// asyncio.start_server: listening on `host` ("" : every interface, IPv4 and IPv6) and
 /// `port` (0: a free one, see port()) when it returns; `cb(reader, writer)`, returning
 /// awaitable<void>, runs as a task for each connection. The server keeps `cb` alive until
-/// every callback it started has finished. Errors: system_error (address_in_use, ...).
+/// every callback it started has finished (the callbacks' tasks are named after the peer
+/// and show as created where start_server was called). Errors: system_error
+/// (address_in_use, ...).
 /// Bind a lambda that captures by value to a named local before co_awaiting this (g++ 12,
 /// see README).
 template <class Callback>
 [[nodiscard]] awaitable<server> start_server(Callback cb, std::string host, std::uint16_t port,
-                                             server_options options = server_options())
+                                             server_options options = server_options(), std::source_location where = std::source_location::current())
 {
   return detail::start_tcp_server(detail::make_client_callback(std::move(cb)), std::move(host), port,
-                                  std::move(options));
+                                  std::move(options), where);
 }
 /// asyncio.start_unix_server: listening on the unix socket `path` (replaced if it exists).
 template <class Callback>
 [[nodiscard]] awaitable<server> start_unix_server(Callback cb, std::string path,
-                                                  server_options options = server_options())
+                                                  server_options options = server_options(), std::source_location where = std::source_location::current())
 {
-  return detail::start_local_server(detail::make_client_callback(std::move(cb)), std::move(path), std::move(options));
+  return detail::start_local_server(detail::make_client_callback(std::move(cb)), std::move(path), std::move(options),
+                                    where);
 }
 
 } // namespace asyncpp

@@ -59,14 +59,14 @@ public:
   std::optional<stream_reader> stderr_pipe; ///< set when err == redirect::pipe
 
   /// Until the child exits: its return code.
-  [[nodiscard]] awaitable<int> wait() const;
+  [[nodiscard]] awaitable<int> wait(std::source_location where = std::source_location::current()) const;
   /// Writes `input` to stdin (if a pipe) then closes it, reads stdout and stderr (those
   /// that are pipes) to EOF, all at once so no pipe can fill up and block the child; then
   /// waits for the child. Returns (stdout, stderr), "" for what is not a pipe. A child
   /// that stops reading its input early is not an error (EPIPE is ignored, as in Python).
   /// std::invalid_argument when `input` is not empty and stdin is not a pipe.
-  [[nodiscard]] awaitable<std::pair<std::string, std::string>> communicate() const;
-  [[nodiscard]] awaitable<std::pair<std::string, std::string>> communicate(std::string input) const;
+  [[nodiscard]] awaitable<std::pair<std::string, std::string>> communicate(std::source_location where = std::source_location::current()) const;
+  [[nodiscard]] awaitable<std::pair<std::string, std::string>> communicate(std::string input, std::source_location where = std::source_location::current()) const;
   /// Sends `sig` to the child; nothing once it has exited (or been reaped).
   void send_signal(int sig) const;
   void terminate() const; ///< SIGTERM

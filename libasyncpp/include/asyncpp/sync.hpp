@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <exception>
 #include <memory>
+#include <source_location>
 #include <stdexcept>
 #include <utility>
 
@@ -51,10 +52,10 @@ public:
   void clear() noexcept { flag_ = false; }
   bool is_set() const noexcept { return flag_; }
   /// Returns once the event is set (at once if it is).
-  [[nodiscard]] awaitable<void> wait()
+  [[nodiscard]] awaitable<void> wait(std::source_location where = std::source_location::current())
   {
     if (!flag_)
-      co_await detail::wait_in(waiters_, [] {});
+      co_await detail::wait_in(waiters_, [] {}, detail::wait_frame::named("event.wait()", where));
   }
 
 private:
@@ -70,13 +71,9 @@ private:
 class lock {
 public:
   /// Acquires the lock (at once when it is free and nobody waits).
-  [[nodiscard]] awaitable<void> acquire()
+  [[nodiscard]] awaitable<void> acquire(std::source_location where = std::source_location::current())
   {
-    if (!locked_ && waiters_.empty()) {
-      locked_ = true;
-      co_return;
-    }
-    co_await detail::wait_in(waiters_, [this] { release(); }); // woken = the lock is ours
+    return acquire_as(detail::wait_frame::named("lock.acquire()", where));
   }
   /// std::runtime_error when the lock is not held.
   void release()
@@ -88,13 +85,23 @@ public:
   }
   bool locked() const noexcept { return locked_; }
   /// `auto guard = co_await l.scoped();` releases when the guard goes.
-  [[nodiscard]] awaitable<scoped_release<lock>> scoped()
+  [[nodiscard]] awaitable<scoped_release<lock>> scoped(std::source_location where = std::source_location::current())
   {
-    co_await acquire();
+    co_await acquire_as(detail::wait_frame::named("lock.scoped()", where));
     co_return scoped_release<lock>(*this);
   }
 
 private:
+  friend class condition; // re-acquires under its own wait's name
+  awaitable<void> acquire_as(detail::wait_frame frame)
+  {
+    if (!locked_ && waiters_.empty()) {
+      locked_ = true;
+      co_return;
+    }
+    co_await detail::wait_in(waiters_, [this] { release(); }, frame); // woken = the lock is ours
+  }
+
   bool locked_ = false;
   detail::waiter_list waiters_;
 };
@@ -107,25 +114,29 @@ class semaphore {
 public:
   explicit semaphore(std::size_t initial = 1) : value_(initial) {}
   /// Takes a unit (at once when one is free and nobody waits).
-  [[nodiscard]] awaitable<void> acquire()
+  [[nodiscard]] awaitable<void> acquire(std::source_location where = std::source_location::current())
   {
-    if (value_ > 0 && waiters_.empty()) {
-      --value_;
-      co_return;
-    }
-    co_await detail::wait_in(waiters_, [this] { give(); }); // woken = a unit is ours
+    return acquire_as(detail::wait_frame::named("semaphore.acquire()", where));
   }
   /// Returns a unit.
   void release() { give(); }
   /// True when acquire() would have to wait.
   bool locked() const noexcept { return value_ == 0 || !waiters_.empty(); }
-  [[nodiscard]] awaitable<scoped_release<semaphore>> scoped()
+  [[nodiscard]] awaitable<scoped_release<semaphore>> scoped(std::source_location where = std::source_location::current())
   {
-    co_await acquire();
+    co_await acquire_as(detail::wait_frame::named("semaphore.scoped()", where));
     co_return scoped_release<semaphore>(*this);
   }
 
 protected:
+  awaitable<void> acquire_as(detail::wait_frame frame)
+  {
+    if (value_ > 0 && waiters_.empty()) {
+      --value_;
+      co_return;
+    }
+    co_await detail::wait_in(waiters_, [this] { give(); }, frame); // woken = a unit is ours
+  }
   std::size_t value() const noexcept { return value_; }
   bool has_waiters() const noexcept { return !waiters_.empty(); }
 
@@ -149,9 +160,9 @@ public:
       throw std::logic_error("asyncpp::bounded_semaphore: released too many times");
     semaphore::release();
   }
-  [[nodiscard]] awaitable<scoped_release<bounded_semaphore>> scoped()
+  [[nodiscard]] awaitable<scoped_release<bounded_semaphore>> scoped(std::source_location where = std::source_location::current())
   {
-    co_await acquire();
+    co_await acquire_as(detail::wait_frame::named("semaphore.scoped()", where));
     co_return scoped_release<bounded_semaphore>(*this);
   }
 
@@ -169,46 +180,32 @@ public:
   condition() : owned_(std::make_unique<lock>()), lock_(owned_.get()) {}
   explicit condition(lock& shared) : lock_(&shared) {}
 
-  [[nodiscard]] awaitable<void> acquire() { return lock_->acquire(); }
+  [[nodiscard]] awaitable<void> acquire(std::source_location where = std::source_location::current())
+  {
+    return lock_->acquire_as(detail::wait_frame::named("condition.acquire()", where));
+  }
   void release() { lock_->release(); }
   bool locked() const noexcept { return lock_->locked(); }
-  [[nodiscard]] awaitable<scoped_release<condition>> scoped()
+  [[nodiscard]] awaitable<scoped_release<condition>> scoped(std::source_location where = std::source_location::current())
   {
-    co_await acquire();
+    co_await lock_->acquire_as(detail::wait_frame::named("condition.scoped()", where));
     co_return scoped_release<condition>(*this);
   }
 
   /// Releases the lock, waits for a notify, re-acquires the lock before returning or
   /// throwing (cancelled_error included), as Python does. std::runtime_error if the lock
   /// is not held.
-  [[nodiscard]] awaitable<void> wait()
+  [[nodiscard]] awaitable<void> wait(std::source_location where = std::source_location::current())
   {
-    if (!lock_->locked())
-      throw std::runtime_error("asyncpp::condition::wait: the lock is not acquired");
-    lock_->release();
-    std::exception_ptr cancelled;
-    try {
-      co_await detail::wait_in(waiters_, [this] { waiters_.wake_one(); }); // pass a notification on
-    } catch (const cancelled_error&) {
-      cancelled = std::current_exception();
-    }
-    for (;;) { // the lock comes back even through cancellations
-      try {
-        co_await lock_->acquire();
-        break;
-      } catch (const cancelled_error&) {
-        cancelled = std::current_exception();
-      }
-    }
-    if (cancelled)
-      std::rethrow_exception(cancelled);
+    return wait_as(detail::wait_frame::named("condition.wait()", where));
   }
   /// Waits until pred() is true (checked with the lock held).
   template <class Pred>
-  [[nodiscard]] awaitable<void> wait_for(Pred pred)
+  [[nodiscard]] awaitable<void> wait_for(Pred pred, std::source_location where = std::source_location::current())
   {
+    const auto frame = detail::wait_frame::named("condition.wait_for()", where);
     while (!pred())
-      co_await wait();
+      co_await wait_as(frame);
   }
   /// Wakes up to `n` waiters; std::runtime_error if the lock is not held.
   void notify(std::size_t n = 1)
@@ -221,6 +218,29 @@ public:
   void notify_all() { notify(waiters_.size()); }
 
 private:
+  awaitable<void> wait_as(detail::wait_frame frame)
+  {
+    if (!lock_->locked())
+      throw std::runtime_error("asyncpp::condition::wait: the lock is not acquired");
+    lock_->release();
+    std::exception_ptr cancelled;
+    try {
+      co_await detail::wait_in(waiters_, [this] { waiters_.wake_one(); }, frame); // pass a notification on
+    } catch (const cancelled_error&) {
+      cancelled = std::current_exception();
+    }
+    for (;;) { // the lock comes back even through cancellations
+      try {
+        co_await lock_->acquire_as(frame);
+        break;
+      } catch (const cancelled_error&) {
+        cancelled = std::current_exception();
+      }
+    }
+    if (cancelled)
+      std::rethrow_exception(cancelled);
+  }
+
   std::unique_ptr<lock> owned_;
   lock* lock_;
   detail::waiter_list waiters_;

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -45,6 +46,12 @@ struct task_access {
   {
     return t.state();
   }
+  /// A task_handle's state (a template: task_handle is defined below).
+  template <class Handle>
+  static task_state_base* handle_state(const Handle& h) noexcept
+  {
+    return h.ref_.get();
+  }
 };
 /// task_access::state as a function: impl/event_loop.hpp names it before task.hpp is seen.
 template <class T>
@@ -73,6 +80,7 @@ public:
   friend bool operator==(const task_handle& a, const task_handle& b) noexcept { return a.ref_.get() == b.ref_.get(); }
 
 private:
+  friend struct detail::task_access;
   detail::handle_ref<detail::task_state_base> ref_;
 };
 
@@ -125,14 +133,14 @@ public:
   /// Awaits the task from any coroutine on its loop: its value, or rethrows.
   /// Cancellation: cancelling the awaiting coroutine cancels the task too, and the awaiter
   /// then sees how the task ends (shield() keeps the task running instead).
-  [[nodiscard]] awaitable<T> wait() const
+  [[nodiscard]] awaitable<T> wait(std::source_location where = std::source_location::current()) const
   {
     // Named locals: g++ 12 destroys temporaries with destructors in a co_await operand twice.
     detail::state_ptr<detail::task_state<T>> state(checked());
     detail::state_ptr<detail::task_state_base> awaited(state);
     auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
         detail::initiate_await_task<detail::resume_awaiter>{}, boost::asio::use_awaitable, awaited,
-        detail::resume_awaiter{});
+        detail::resume_awaiter{}, detail::wait_frame::awaiting("wait", awaited.get(), where));
     co_await std::move(done);
     if constexpr (std::is_void_v<T>)
       state->read();
@@ -148,8 +156,9 @@ public:
   {
     using signature = typename detail::task_signature<T>::type;
     detail::state_ptr<detail::task_state_base> awaited(checked());
+    const auto frame = detail::wait_frame::awaiting("wait", awaited.get(), {});
     return boost::asio::async_initiate<CompletionToken, signature>(detail::initiate_await_task<deliver_outcome>{},
-                                                                   token, std::move(awaited), deliver_outcome{});
+                                                                   token, std::move(awaited), deliver_outcome{}, frame);
   }
 
   /// A type-erased handle to the same task.
@@ -258,6 +267,8 @@ struct task_start {
   state_ptr<task_state<T>> state;
   Body body;
 
+  step_origin origin() const noexcept { return {state.get(), nullptr}; }
+
   void operator()()
   {
     if (!state->begin())
@@ -274,12 +285,13 @@ struct task_start {
 };
 
 template <class T, class Body>
-task<T> spawn_task(event_loop& loop, Body body, std::string name)
+task<T> spawn_task(event_loop& loop, Body body, std::string name, const std::source_location& where)
 {
   auto* raw = new task_state<T>(loop);
   state_ptr<task_state<T>> state(raw);
   if (!name.empty())
     state->set_name(std::move(name));
+  state->set_created_at(where);
   task<T> handle(raw);
   // The step holds the state, which keeps the core alive.
   loop_access::core(loop)->post(task_start<T, Body>{std::move(state), std::move(body)});

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <exception>
+#include <source_location>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,26 +44,26 @@ public:
 
   /// A child task; std::runtime_error once wait() has completed.
   template <class T>
-  task<T> create_task(awaitable<T> coro, std::string name = {})
+  task<T> create_task(awaitable<T> coro, std::string name = {}, std::source_location where = std::source_location::current())
   {
     check_open();
     auto waiter = std::make_unique<child_waiter>(this); // before the task exists: nothing to undo
-    return adopt(std::move(waiter), loop_->create_task(std::move(coro), std::move(name)));
+    return adopt(std::move(waiter), loop_->create_task(std::move(coro), std::move(name), where));
   }
   /// A child task from a callable returning an awaitable (kept alive as by event_loop).
   template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value>>
-  auto create_task(F&& f, std::string name = {})
+  auto create_task(F&& f, std::string name = {}, std::source_location where = std::source_location::current())
   {
     check_open();
     auto waiter = std::make_unique<child_waiter>(this);
-    return adopt(std::move(waiter), loop_->create_task(std::forward<F>(f), std::move(name)));
+    return adopt(std::move(waiter), loop_->create_task(std::forward<F>(f), std::move(name), where));
   }
 
   /// The `async with` exit: waits for every child. Throws exception_group when a child
   /// failed (its siblings were cancelled).
   /// Cancellation: cancels every child and waits for them, then throws cancelled_error
   /// (exception_group instead if a child failed otherwise, as in Python).
-  [[nodiscard]] awaitable<void> wait();
+  [[nodiscard]] awaitable<void> wait(std::source_location where = std::source_location::current());
 
 private:
   struct child_tag {};
@@ -85,6 +86,7 @@ private:
   task<T> adopt(std::unique_ptr<child_waiter> waiter, task<T> t)
   {
     ++running_;
+    waiter->set_awaiting_task(owner_.get());
     running_children_.push_back(*waiter);
     detail::task_access::state(t)->add_waiter(*waiter.release());
     return t;
@@ -95,6 +97,9 @@ private:
   void cancel_children() noexcept;
 
   event_loop* loop_;
+  // The task that made the group, its children's awaiter in call graphs: held, as a group
+  // may outlive it.
+  detail::state_ptr<detail::loop_task> owner_;
   detail::intrusive_list<child_waiter, child_tag> running_children_;
   detail::intrusive_list<child_waiter, child_tag> failed_children_;
   std::size_t running_ = 0;

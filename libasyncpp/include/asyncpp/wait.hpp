@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <optional>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -35,39 +36,42 @@ namespace asyncpp {
 /// or exception (Python 3.12). Cancelling the awaiter cancels the inner work, waits for
 /// it, then throws cancelled_error: never returns while the inner work still runs.
 template <class Aw, class Rep, class Period>
-[[nodiscard]] auto wait_for(Aw&& aw, std::chrono::duration<Rep, Period> timeout)
+[[nodiscard]] auto wait_for(Aw&& aw, std::chrono::duration<Rep, Period> timeout, std::source_location where = std::source_location::current())
 {
-  using T = typename detail::awaited<std::decay_t<Aw>>::value;
-  return detail::wait_for_impl<T>(std::decay_t<Aw>(std::forward<Aw>(aw)),
-                                  std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+  using A = detail::as_awaitable_t<std::decay_t<Aw>>;
+  using T = typename detail::awaited<A>::value;
+  return detail::wait_for_impl<T>(A(std::forward<Aw>(aw)),
+                                  std::chrono::ceil<std::chrono::steady_clock::duration>(timeout), where);
 }
 
 /// Awaits `t` without letting the awaiter's cancellation reach it.
 /// Cancellation: a cancelled awaiter throws cancelled_error while `t` runs on.
 template <class T>
-[[nodiscard]] awaitable<T> shield(task<T> t)
+[[nodiscard]] awaitable<T> shield(task<T> t, std::source_location where = std::source_location::current())
 {
   detail::state_ptr<detail::task_state_base> shielded(detail::checked_state(detail::task_access::state(t)));
   auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      detail::initiate_shield{}, boost::asio::use_awaitable, shielded);
+      detail::initiate_shield{}, boost::asio::use_awaitable, shielded,
+      detail::wait_frame::awaiting("shield", shielded.get(), where));
   co_await std::move(done);
   co_return detail::finished_value(t);
 }
 /// shield() of an awaitable: it runs as a task of its own.
 template <class T>
-[[nodiscard]] awaitable<T> shield(awaitable<T> aw)
+[[nodiscard]] awaitable<T> shield(awaitable<T> aw, std::source_location where = std::source_location::current())
 {
-  auto t = get_running_loop().create_task(std::move(aw));
-  co_return co_await shield(std::move(t));
+  auto t = get_running_loop().create_task(std::move(aw), {}, where);
+  co_return co_await shield(std::move(t), where);
 }
 
 /// asyncio.wait: raises nothing and cancels nothing; on timeout returns what is done so far.
 /// Cancellation: throws cancelled_error; the tasks run on.
 template <class T>
 [[nodiscard]] awaitable<wait_result<T>> wait(std::vector<task<T>> ts, return_when when = return_when::all_completed,
-                                            std::optional<std::chrono::steady_clock::duration> timeout = {})
+                                            std::optional<std::chrono::steady_clock::duration> timeout = {},
+                                            std::source_location where = std::source_location::current())
 {
-  co_await detail::wait_states(detail::states_of(ts), when, timeout);
+  co_await detail::wait_states(detail::states_of(ts), when, timeout, detail::wait_frame::counted("wait", ts.size(), where));
   wait_result<T> result;
   for (auto& t : ts)
     (t.done() ? result.done : result.pending).push_back(std::move(t));
@@ -80,8 +84,9 @@ template <class T>
 template <class T>
 class as_completed_range {
 public:
-  as_completed_range(std::vector<task<T>> ts, std::optional<std::chrono::steady_clock::duration> timeout)
-      : order_(std::make_shared<detail::completion_order<T>>(std::move(ts), timeout))
+  as_completed_range(std::vector<task<T>> ts, std::optional<std::chrono::steady_clock::duration> timeout,
+                     std::source_location where)
+      : order_(std::make_shared<detail::completion_order<T>>(std::move(ts), timeout, where))
   {
   }
   class iterator {
@@ -111,9 +116,10 @@ private:
 /// `for (auto&& next : as_completed(ts)) { T v = co_await std::move(next); }`
 template <class T>
 [[nodiscard]] as_completed_range<T> as_completed(std::vector<task<T>> ts,
-                                                std::optional<std::chrono::steady_clock::duration> timeout = {})
+                                                std::optional<std::chrono::steady_clock::duration> timeout = {},
+                                                std::source_location where = std::source_location::current())
 {
-  return as_completed_range<T>(std::move(ts), timeout);
+  return as_completed_range<T>(std::move(ts), timeout, where);
 }
 
 } // namespace asyncpp

@@ -53,8 +53,11 @@ public:
   }
 
   /// Takes ownership of itself: deleted once the handler has been called or discarded.
-  void start()
+  void start(const wait_frame& frame)
   {
+    const resume_point rp = resume_point_of(handler_);
+    note_wait(rp, frame);
+    set_awaiting_task(rp.task);
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.template emplace<cancel_awaited_task>(cancel_awaited_task{awaited_.get(), &forwarded_});
@@ -99,11 +102,11 @@ private:
 template <class Deliver>
 struct initiate_await_task {
   template <class Handler>
-  void operator()(Handler&& h, state_ptr<task_state_base> awaited, Deliver deliver) const
+  void operator()(Handler&& h, state_ptr<task_state_base> awaited, Deliver deliver, const wait_frame& frame) const
   {
     auto* op = new await_task_op<std::decay_t<Handler>, Deliver>(std::forward<Handler>(h), std::move(awaited),
                                                                 std::move(deliver));
-    op->start();
+    op->start(frame);
   }
 };
 

@@ -110,8 +110,9 @@ struct job_cancel {
 
 struct initiate_job {
   template <class Handler, class Job>
-  void operator()(Handler&& handler, std::shared_ptr<Job> job, event_loop* loop) const
+  void operator()(Handler&& handler, std::shared_ptr<Job> job, event_loop* loop, const wait_frame& frame) const
   {
+    note_wait(resume_point_of(handler), frame);
     job->waiter = resumer(std::forward<Handler>(handler));
     if (job->waiter.slot().is_connected())
       job->waiter.slot().template emplace<job_cancel<Job>>(job_cancel<Job>{job.get()});
@@ -133,7 +134,7 @@ auto resolve_executor(Executor& ex, event_loop& loop)
 
 /// The lazy body shared by run_in_executor and to_thread (`loop` null: the running loop).
 template <class R, class Executor, class Fn>
-awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn)
+awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn, wait_frame frame)
 {
   namespace asio = boost::asio;
   if (!loop)
@@ -141,7 +142,7 @@ awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn)
   using job_type = executor_job<R, decltype(resolve_executor(ex, *loop)), Fn>;
   auto job = std::make_shared<job_type>(*loop, resolve_executor(ex, *loop), std::move(fn));
   auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_job{},
-                                                                                          asio::use_awaitable, job, loop);
+                                                                                          asio::use_awaitable, job, loop, frame);
   co_await std::move(op); // cancelled_error if the awaiter was cancelled
   if (job->error)
     std::rethrow_exception(job->error);

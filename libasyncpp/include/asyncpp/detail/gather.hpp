@@ -39,9 +39,11 @@ public:
 
   /// Suspends the waiting coroutine (`handler`), then starts the children.
   template <class Handler>
-  void start(Handler&& handler)
+  void start(Handler&& handler, wait_frame frame)
   {
     const resume_point rp = resume_point_of(handler);
+    frame.branches = &branches_;
+    note_wait(rp, frame);
     loop_ = rp.io_executor_or_running_loop();
     parent_ = rp.task;
     resumer_ = resumer(std::forward<Handler>(handler));
@@ -60,6 +62,8 @@ public:
   const boost::asio::io_context::executor_type& loop_executor() const noexcept { return *loop_; }
   /// Children run under the waiting task's name (current_task() names it).
   task_state_base* parent_task() const noexcept { return parent_; }
+  /// The records of the children that run inside the waiting task, shown under its wait.
+  branch_list& branches() noexcept { return branches_; }
 
 protected:
   ~gather_core() = default;
@@ -82,6 +86,7 @@ private:
   std::exception_ptr first_error_;
   std::optional<boost::asio::io_context::executor_type> loop_;
   task_state_base* parent_ = nullptr;
+  branch_list branches_;
   resumer resumer_;
 };
 
@@ -105,8 +110,11 @@ public:
       core.child_finished(error_);
       return;
     }
-    auto ex = core.parent_task() ? boost::asio::any_io_executor(task_executor(core.loop_executor(), core.parent_task(), true))
-                                 : boost::asio::any_io_executor(core.loop_executor());
+    boost::asio::any_io_executor ex(core.loop_executor());
+    if (core.parent_task()) {
+      core.branches().push_back(waits_);
+      ex = task_executor(core.loop_executor(), core.parent_task(), &waits_);
+    }
     boost::asio::co_spawn(ex, std::move(body_), boost::asio::bind_cancellation_slot(signal_.slot(), completion{this, &core}));
   }
   void cancel() noexcept
@@ -141,6 +149,7 @@ private:
     void operator()(std::exception_ptr e, value_type v = {})
     {
       child->done_ = true;
+      child->waits_.unlink();
       classify_end(e, child->cancel_requested_, {});
       if (e)
         child->error_ = e;
@@ -154,6 +163,7 @@ private:
   std::optional<value_type> value_;
   std::exception_ptr error_;
   boost::asio::cancellation_signal signal_;
+  wait_record waits_; // what this child waits on, under the task that awaits the gather
   bool done_ = false;
   bool cancel_requested_ = false;
 };
@@ -175,6 +185,7 @@ public:
       task_ = get_running_loop().create_task(std::move(body_));
     if (cancel_before_start_)
       task_access::state(task_)->cancel({});
+    set_awaiting_task(core.parent_task());
     task_access::state(task_)->add_waiter(*this);
   }
   void cancel() noexcept
@@ -292,21 +303,21 @@ private:
 /// Suspends until every child of `op` has finished; rethrows the first failure, or
 /// cancelled_error when an outside cancellation came first.
 template <class Op>
-awaitable<void> run_gather(Op& op)
+awaitable<void> run_gather(Op& op, const wait_frame& frame)
 {
   auto all_done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      [&op](auto handler) { op.start(std::move(handler)); }, boost::asio::use_awaitable);
+      [&op, frame](auto handler) { op.start(std::move(handler), frame); }, boost::asio::use_awaitable);
   return all_done;
 }
 
 template <bool ReturnExceptions, class... Aws>
-awaitable<std::tuple<tuple_result_t<ReturnExceptions, Aws>...>> gather_tuple(Aws... aws)
+awaitable<std::tuple<tuple_result_t<ReturnExceptions, Aws>...>> gather_tuple(wait_frame frame, Aws... aws)
 {
   if constexpr (sizeof...(Aws) == 0) {
     co_return std::tuple<>{};
   } else {
     gather_tuple_op<child_t<Aws>...> op(ReturnExceptions, std::move(aws)...);
-    auto all_done = run_gather(op);
+    auto all_done = run_gather(op, frame);
     co_await std::move(all_done);
     if (op.first_error())
       std::rethrow_exception(op.first_error());
@@ -321,13 +332,14 @@ awaitable<std::tuple<tuple_result_t<ReturnExceptions, Aws>...>> gather_tuple(Aws
 }
 
 template <bool ReturnExceptions, class A>
-awaitable<std::vector<range_result_t<ReturnExceptions, A>>> gather_range(std::vector<A> items)
+awaitable<std::vector<range_result_t<ReturnExceptions, A>>> gather_range(wait_frame frame, std::vector<A> items)
 {
   std::vector<range_result_t<ReturnExceptions, A>> results;
   if (items.empty())
     co_return results;
   gather_range_op<child_t<A>> op(ReturnExceptions, items);
-  auto all_done = run_gather(op);
+  frame.amount = static_cast<double>(op.children.size());
+  auto all_done = run_gather(op, frame);
   co_await std::move(all_done);
   if (op.first_error())
     std::rethrow_exception(op.first_error());

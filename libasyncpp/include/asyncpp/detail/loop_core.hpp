@@ -4,6 +4,7 @@
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
+#include <asyncpp/detail/wait_record.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -80,12 +81,21 @@ struct ready_tag {};
 /// task's start. Linked, never allocated by the queue: whatever is queued was allocated
 /// when it came to exist (the wait, the call_soon), so waking a coroutine or finishing a
 /// task, which must not fail, only links.
+/// Which task a step runs, and the record of the wait it resumes from (null: a first
+/// step, or not a task's): what debug mode's slow-step report names.
+struct step_origin {
+  const loop_task* task = nullptr;
+  const wait_record* waits = nullptr;
+};
+
 class ready_item : public list_hook<ready_tag> {
 public:
   /// Runs the work, once, in a step of the loop; the item disposes of itself.
   virtual void run() = 0;
   /// The loop closed first: disposes of the item (and what it would have resumed) unrun.
   virtual void drop() noexcept = 0;
+  /// The task this item resumes, if any (asked in debug mode only).
+  virtual step_origin origin() const noexcept { return {}; }
 
 protected:
   ready_item() = default;
@@ -153,6 +163,13 @@ public:
   explicit posted_step(F f) : f_(std::move(f)) {}
   void run() override { run_(this); }
   void drop() noexcept override { delete this; }
+  step_origin origin() const noexcept override
+  {
+    if constexpr (requires(const F& f) { f.origin(); })
+      return f_.origin();
+    else
+      return {};
+  }
 
 private:
   static void run_and_delete(ready_item* item)
@@ -191,6 +208,25 @@ public:
 
   /// The loop object, or null once it has been destroyed.
   event_loop* loop() const noexcept { return loop_; }
+
+  /// Debug mode (event_loop::set_debug): steps are timed and slow ones reported. Off, it
+  /// costs one well-predicted branch per step and no clock read.
+  bool debug() const noexcept { return debug_; }
+  void set_debug(bool on) noexcept { debug_ = on; }
+  std::chrono::steady_clock::duration slow_step_duration() const noexcept { return slow_step_; }
+  void set_slow_step_duration(std::chrono::steady_clock::duration d) noexcept { slow_step_ = d; }
+  /// Runs `f`, a step of `origin`, timed: one slower than slow_step_duration() goes to the
+  /// loop's exception handler, naming the task and where it resumed.
+  template <class F>
+  void run_timed(const step_origin& origin, F&& f)
+  {
+    const wait_frame resumed_from = origin.waits ? origin.waits->current() : wait_frame{};
+    const auto start = std::chrono::steady_clock::now();
+    std::forward<F>(f)();
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (took > slow_step_)
+      report_slow_step(origin.task, resumed_from, took);
+  }
   void forget_loop() noexcept { loop_ = nullptr; }
   boost::asio::io_context::executor_type io_executor() const noexcept { return ctx_->get_executor(); }
   /// The strand every step of the loop runs on, or null for a plain loop.
@@ -397,8 +433,12 @@ private:
     return &token;
   }
   [[noreturn]] static void report_concurrent_run() noexcept;
+  void report_slow_step(const loop_task* task, const wait_frame& resumed_from,
+                        std::chrono::steady_clock::duration took) noexcept;
 
   event_loop* loop_;
+  bool debug_ = false;
+  std::chrono::steady_clock::duration slow_step_ = std::chrono::milliseconds(100);
   boost::asio::io_context* ctx_;
   std::optional<strand_type> strand_;
   std::atomic<bool> closed_{false};

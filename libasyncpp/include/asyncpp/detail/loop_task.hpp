@@ -37,6 +37,10 @@ public:
   }
   /// The task this waiter waits for while linked.
   loop_task* owner_task() const noexcept { return owner_; }
+  /// The task on whose behalf it waits (an awaiter's, a gather's or task_group's owner),
+  /// which call graphs show as awaiting the owner; null for none (run_until_complete).
+  loop_task* awaiting_task() const noexcept { return awaiting_; }
+  void set_awaiting_task(loop_task* t) noexcept { awaiting_ = t; }
 
 protected:
   done_waiter() = default;
@@ -45,6 +49,7 @@ protected:
 private:
   friend class loop_task;
   loop_task* owner_ = nullptr;
+  loop_task* awaiting_ = nullptr;
 };
 
 /// The tag of the hook that links a task into its loop's registry of unfinished tasks.
@@ -67,6 +72,8 @@ public:
   }
 
   bool done() const noexcept { return done_; }
+  /// Who waits for this task now, in the order they came.
+  const intrusive_list<done_waiter>& waiters() const noexcept { return waiters_; }
   /// The loop, or null once it closed with this task pending.
   event_loop* loop() const noexcept { return loop_; }
 

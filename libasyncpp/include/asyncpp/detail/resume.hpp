@@ -34,6 +34,7 @@ struct resume_point {
   std::optional<boost::asio::io_context::executor_type> native; // a plain one on an io_context
   task_state_base* task = nullptr; // marked current while the coroutine runs
   bool borrowed = false;           // running under the task's name (a gather child)
+  wait_record* waits = nullptr;    // where the coroutine's waits are recorded (a task's)
   /// The task whose in-flight cancel() requests this coroutine's waits take.
   task_state_base* cancel_target() const noexcept { return borrowed ? nullptr : task; }
   /// The io_context the coroutine runs on, if it runs on one.
@@ -68,6 +69,7 @@ resume_point resume_point_of(const Handler& h)
       rp.core = &te->task()->core();
       rp.task = te->task();
       rp.borrowed = te->borrowed();
+      rp.waits = te->waits();
       return rp;
     }
     if (const auto* native = ex.template target<boost::asio::io_context::executor_type>()) {
@@ -77,6 +79,13 @@ resume_point resume_point_of(const Handler& h)
     }
   }
   return {};
+}
+
+/// Notes the wait a task's coroutine begins (introspect.hpp); nothing for other coroutines.
+inline void note_wait(const resume_point& rp, const wait_frame& frame) noexcept
+{
+  if (rp.waits)
+    rp.waits->began(frame);
 }
 
 /// How an asyncpp wait ended, as Python's cancellation rules need to know it.
@@ -131,9 +140,12 @@ public:
     if (slot.is_connected())
       slot.clear();
     current_task_scope scope(task_);
+    if (waits_)
+      waits_->resumed();
     self->complete(borrowed_ ? nullptr : task_);
   }
   void drop() noexcept override { delete static_cast<Op*>(this); }
+  step_origin origin() const noexcept override { return {task_, waits_}; }
 
 protected:
   queued_resumption() = default;
@@ -151,6 +163,7 @@ protected:
     if (rp.core) {
       task_ = rp.task;
       borrowed_ = rp.borrowed;
+      waits_ = rp.waits;
       rp.core->schedule(*this);
       return;
     }
@@ -177,6 +190,7 @@ protected:
     }
     task_ = rp.task;
     borrowed_ = rp.borrowed;
+    waits_ = rp.waits;
     run();
   }
 
@@ -194,6 +208,7 @@ private:
 
   task_state_base* task_ = nullptr; // the coroutine's task, marked current while it runs
   bool borrowed_ = false;           // running under the task's name (a gather child)
+  wait_record* waits_ = nullptr;    // the coroutine's record, cleared as it resumes
 };
 
 } // namespace asyncpp::detail

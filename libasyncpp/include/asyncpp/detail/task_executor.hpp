@@ -22,13 +22,18 @@ namespace asyncpp::detail {
 template <class F>
 struct run_in_task {
   task_state_base* task;
+  wait_record* waits;
   F f;
   void operator()()
   {
     // Also a step queued before the loop closed and run after it does nothing.
-    task->core().run_as_step([this] {
+    loop_core& core = task->core();
+    core.run_as_step([this, &core] {
       current_task_scope scope(task);
-      std::move(f)();
+      if (core.debug()) [[unlikely]]
+        core.run_timed({task, waits}, std::move(f));
+      else
+        std::move(f)();
     });
   }
 };
@@ -41,10 +46,11 @@ struct run_in_task {
 template <class Inner>
 class basic_task_executor {
 public:
-  /// `borrowed`: a coroutine that runs under `task`'s name without being it (a gather
-  /// child): it is marked current, but cancel() requests of the task are not its own.
-  basic_task_executor(const Inner& inner, task_state_base* task, bool borrowed = false) noexcept
-      : inner_(inner), task_(task), borrowed_(borrowed)
+  /// `branch`: for a coroutine that runs under `task`'s name without being it (a gather
+  /// child), the record of its own waits: it is marked current, but cancel() requests of
+  /// the task are not its own.
+  basic_task_executor(const Inner& inner, task_state_base* task, wait_record* branch = nullptr) noexcept
+      : inner_(inner), task_(task), branch_(branch)
   {
   }
 
@@ -60,7 +66,7 @@ public:
   auto require(const Property& p) const
       -> basic_task_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>>
   {
-    return {boost::asio::require(inner_, p), task_, borrowed_};
+    return {boost::asio::require(inner_, p), task_, branch_};
   }
 
   /// Runs a step of the task: nothing once its loop has closed (the step is destroyed,
@@ -71,7 +77,7 @@ public:
     loop_core& core = task_->core();
     if (core.closed())
       return;
-    run_in_task<std::decay_t<F>> step{task_, std::forward<F>(f)};
+    run_in_task<std::decay_t<F>> step{task_, waits(), std::forward<F>(f)};
     if (const auto* strand = core.strand()) {
       if (boost::asio::query(inner_, boost::asio::execution::blocking) == boost::asio::execution::blocking.never)
         boost::asio::post(*strand, std::move(step));
@@ -84,7 +90,7 @@ public:
 
   friend bool operator==(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
-    return a.inner_ == b.inner_ && a.task_ == b.task_ && a.borrowed_ == b.borrowed_;
+    return a.inner_ == b.inner_ && a.task_ == b.task_ && a.branch_ == b.branch_;
   }
   friend bool operator!=(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
@@ -93,12 +99,14 @@ public:
 
   const Inner& inner() const noexcept { return inner_; }
   task_state_base* task() const noexcept { return task_; }
-  bool borrowed() const noexcept { return borrowed_; }
+  bool borrowed() const noexcept { return branch_ != nullptr; }
+  /// Where the coroutine's waits are recorded.
+  wait_record* waits() const noexcept { return branch_ ? branch_ : &task_->waits(); }
 
 private:
   Inner inner_;
   task_state_base* task_;
-  bool borrowed_;
+  wait_record* branch_;
 };
 
 using task_executor = basic_task_executor<boost::asio::io_context::executor_type>;

@@ -6,6 +6,7 @@
 #include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/loop_task.hpp>
+#include <asyncpp/detail/wait_record.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -50,6 +52,8 @@ public:
   void drop_handle() noexcept;
 
   bool cancelled() const noexcept { return done() && cancelled_; }
+  /// cancel() was called and the task has not finished yet.
+  bool cancelling() const noexcept { return cancel_called_ && !done(); }
   bool cancel(std::string message) override;
 
   /// task::exception(): invalid_state_error if not done, cancelled_error if cancelled,
@@ -70,6 +74,17 @@ public:
 
   const std::string& name() const;
   void set_name(std::string name) { name_ = std::move(name); }
+  /// The N of "Task-N": the task's id in the task table.
+  std::uint64_t number() const noexcept { return number_; }
+
+  /// What the task's own coroutine is suspended in (introspect.hpp reads it).
+  wait_record& waits() noexcept { return waits_; }
+  const wait_record& waits() const noexcept { return waits_; }
+  /// Where create_task was called.
+  const std::source_location& created_at() const noexcept { return created_at_; }
+  void set_created_at(const std::source_location& where) noexcept { created_at_ = where; }
+  /// False until the task's first step has run.
+  bool started() const noexcept { return started_; }
 
   /// Schedules `cb` with call_soon when the task is done (now, if it already is).
   void add_done_callback(std::function<void()> cb);
@@ -104,6 +119,8 @@ protected:
 
 private:
   void report_unretrieved() noexcept;
+  /// `message`, naming where the task was created in debug mode (Python's source traceback).
+  std::string debug_suffixed(const char* message) const;
   /// Done callbacks that will never run (the loop closed first) are reported, then dropped.
   void report_dropped_callbacks() noexcept;
   void post_emit() noexcept;
@@ -122,6 +139,8 @@ private:
   std::shared_ptr<loop_core> core_;
   std::uint64_t number_;
   mutable std::string name_;
+  wait_record waits_;
+  std::source_location created_at_;
   std::string cancel_message_;
   std::exception_ptr cancellation_; // cancelled_error(cancel_message_), once there is a message
   std::exception_ptr error_;

@@ -69,18 +69,19 @@ struct record_forwarded {
 /// Waits until `t` is done (see await_task_op); true if a cancellation of the waiter was
 /// passed on to it.
 template <class T>
-awaitable<bool> wait_done(const task<T>& t)
+awaitable<bool> wait_done(const task<T>& t, wait_frame frame)
 {
   bool forwarded = false;
   state_ptr<task_state_base> awaited(task_access::state(t));
   auto done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      initiate_await_task<record_forwarded>{}, boost::asio::use_awaitable, awaited, record_forwarded{&forwarded});
+      initiate_await_task<record_forwarded>{}, boost::asio::use_awaitable, awaited, record_forwarded{&forwarded},
+      frame);
   co_await std::move(done);
   co_return forwarded;
 }
 
 template <class T, class Aw>
-awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout)
+awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout, std::source_location where)
 {
   task<T> t = as_task(std::move(aw));
   bool expired = false;
@@ -95,7 +96,7 @@ awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout)
     ~cancel_timer() { h.cancel(); }
   } guard{timer};
   // Cancelling the awaiter cancels the inner work; either way it is waited for.
-  const bool forwarded = co_await wait_done(t);
+  const bool forwarded = co_await wait_done(t, wait_frame::timed("wait_for", timeout, where));
   if (forwarded)
     throw cancellation_of(current_task_state());
   if (expired && t.cancelled())
@@ -108,8 +109,11 @@ template <class Handler>
 class shield_op final : public done_waiter, public queued_resumption<shield_op<Handler>>, public recycled_allocation {
 public:
   explicit shield_op(Handler&& h) : handler_(std::move(h)) {}
-  void start(task_state_base& shielded)
+  void start(task_state_base& shielded, const wait_frame& frame)
   {
+    const resume_point rp = resume_point_of(handler_);
+    note_wait(rp, frame);
+    set_awaiting_task(rp.task);
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.template emplace<leave>(leave{this});
@@ -146,17 +150,18 @@ private:
 
 struct initiate_shield {
   template <class Handler>
-  void operator()(Handler&& h, state_ptr<task_state_base> shielded) const
+  void operator()(Handler&& h, state_ptr<task_state_base> shielded, const wait_frame& frame) const
   {
     auto* op = new shield_op<std::decay_t<Handler>>(std::forward<Handler>(h));
-    op->start(*shielded);
+    op->start(*shielded, frame);
   }
 };
 
 /// Waits (without raising or cancelling anything) until `when` is met, `timeout` passed,
 /// or the waiter is cancelled (then cancelled_error).
 ASYNCPP_DECL awaitable<void> wait_states(std::vector<state_ptr<task_state_base>> states, return_when when,
-                                        std::optional<std::chrono::steady_clock::duration> timeout);
+                                        std::optional<std::chrono::steady_clock::duration> timeout,
+                                        wait_frame frame);
 
 template <class T>
 std::vector<state_ptr<task_state_base>> states_of(const std::vector<task<T>>& ts)
@@ -172,13 +177,19 @@ std::vector<state_ptr<task_state_base>> states_of(const std::vector<task<T>>& ts
 template <class T>
 class completion_order {
 public:
-  completion_order(std::vector<task<T>> ts, std::optional<std::chrono::steady_clock::duration> timeout)
-      : tasks_(std::move(ts))
+  completion_order(std::vector<task<T>> ts, std::optional<std::chrono::steady_clock::duration> timeout,
+                   std::source_location where)
+      : tasks_(std::move(ts)), creator_(current_task_state()),
+        frame_(wait_frame::counted("as_completed", tasks_.size(), where))
   {
     if (timeout)
       deadline_ = std::chrono::steady_clock::now() + *timeout;
     for (auto& t : tasks_)
-      checked_state(task_access::state(t))->add_waiter(order_.emplace_back(this, t));
+    {
+      auto& waiter = order_.emplace_back(this, t);
+      waiter.set_awaiting_task(creator_.get());
+      checked_state(task_access::state(t))->add_waiter(waiter);
+    }
   }
   completion_order(const completion_order&) = delete;
   completion_order& operator=(const completion_order&) = delete;
@@ -203,7 +214,7 @@ public:
       for (auto& t : self->tasks_)
         if (!t.done())
           pending.emplace_back(task_access::state(t));
-      co_await wait_states(std::move(pending), return_when::first_completed, left);
+      co_await wait_states(std::move(pending), return_when::first_completed, left, self->frame_);
     }
     task<T> t = std::move(self->finished_.front());
     self->finished_.pop_front();
@@ -222,6 +233,8 @@ private:
   std::deque<order_waiter> order_;
   std::deque<task<T>> finished_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  state_ptr<task_state_base> creator_; // the awaiter in call graphs (held: a range may outlive it)
+  wait_frame frame_;
 };
 
 } // namespace detail

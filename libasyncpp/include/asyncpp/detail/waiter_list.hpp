@@ -167,19 +167,21 @@ private:
 
 struct initiate_list_wait {
   template <class Handler, class Abandon>
-  void operator()(Handler&& h, waiter_list* list, Abandon abandon) const
+  void operator()(Handler&& h, waiter_list* list, Abandon abandon, const wait_frame& frame) const
   {
+    note_wait(resume_point_of(h), frame);
     auto* op = new list_wait_op<std::decay_t<Handler>, Abandon>(std::forward<Handler>(h), std::move(abandon));
     op->start(*list);
   }
 };
 
-/// Suspends the calling coroutine in `list` until woken (see list_wait_op).
+/// Suspends the calling coroutine in `list` until woken (see list_wait_op); `frame` is
+/// what the wait shows in a task's call graph.
 template <class Abandon>
-awaitable<void> wait_in(waiter_list& list, Abandon abandon)
+awaitable<void> wait_in(waiter_list& list, Abandon abandon, const wait_frame& frame)
 {
   return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      initiate_list_wait{}, boost::asio::use_awaitable, &list, std::move(abandon));
+      initiate_list_wait{}, boost::asio::use_awaitable, &list, std::move(abandon), frame);
 }
 
 } // namespace asyncpp::detail
