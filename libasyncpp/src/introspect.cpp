@@ -32,14 +32,24 @@ std::string format_where(const std::source_location& where)
 std::string format_what(const wait_frame& frame)
 {
   std::string out = frame.what ? frame.what : "";
-  if (frame.subject) {
-    out += "(" + static_cast<const task_state_base*>(frame.subject)->name() + ")"; // every loop_task is one
-  } else if (frame.kind == wait_frame::amount_kind::seconds) {
+  switch (frame.kind) {
+  case wait_frame::kind_type::plain:
+    break;
+  case wait_frame::kind_type::seconds: {
     std::ostringstream seconds;
     seconds << frame.amount;
     out += "(" + seconds.str() + "s)";
-  } else if (frame.kind == wait_frame::amount_kind::count) {
+    break;
+  }
+  case wait_frame::kind_type::count:
     out += "(" + std::to_string(static_cast<std::size_t>(frame.amount)) + ")";
+    break;
+  case wait_frame::kind_type::task:
+    out += "(" + static_cast<const task_state_base*>(frame.subject())->name() + ")"; // every loop_task is one
+    break;
+  case wait_frame::kind_type::branches:
+    out += "(" + std::to_string(frame.branches()->branch_count()) + ")";
+    break;
   }
   return out;
 }
@@ -58,7 +68,7 @@ void loop_core::report_slow_step(const loop_task* task, const wait_frame& resume
       context.message = "Executing task '" + context.task_name + "' took " + seconds + " seconds (";
       if (resumed_from.what)
         context.message += "resumed from " + format_what(resumed_from) + " at " + format_where(resumed_from.where);
-      else if (!state->started() || !state->waits().current().what)
+      else if (!state->started() || !state->waits().current())
         context.message += "a step of its coroutine; created at " + format_where(state->created_at());
       context.message += ")";
     } else {
@@ -91,11 +101,11 @@ std::string state_name(const task_state_base& s)
 std::vector<frame_info> suspended_in(const task_state_base& s)
 {
   std::vector<frame_info> frames;
-  if (s.done() || !s.started() || &s == current_task_state())
+  // A task whose loop closed under it is pending forever, its frames gone.
+  if (s.done() || !s.started() || !s.loop() || &s == current_task_state())
     return frames;
-  const wait_frame& f = s.waits().current();
-  if (f.what)
-    frames.push_back({format_what(f), f.where});
+  if (const wait_frame* f = s.waits().current())
+    frames.push_back({format_what(*f), f->where});
   else
     frames.push_back({"Asio operation", {}});
   return frames;
@@ -161,16 +171,15 @@ std::string wait_text(const std::vector<frame_info>& frames)
 std::vector<std::string> branch_lines(const task_state_base& s)
 {
   std::vector<std::string> lines;
-  const wait_frame& f = s.waits().current();
-  if (s.done() || !f.what || !f.branches)
+  const wait_frame* f = s.waits().current();
+  if (s.done() || !s.loop() || !f || !f->branches())
     return lines;
-  std::size_t index = 0;
-  f.branches->for_each([&](const wait_record& child) {
-    ++index;
-    const wait_frame& c = child.current();
-    lines.push_back("gather child " + std::to_string(index) + ": " +
-                    (c.what ? format_what(c) + " at " + format_where(c.where) : std::string("Asio operation")));
-  });
+  for (std::size_t i = 0; i < f->branches()->branch_count(); ++i)
+    if (const wait_record* child = f->branches()->branch(i)) {
+      const wait_frame* c = child->current();
+      lines.push_back("gather child " + std::to_string(i + 1) + ": " +
+                      (c ? format_what(*c) + " at " + format_where(c->where) : std::string("Asio operation")));
+    }
   return lines;
 }
 

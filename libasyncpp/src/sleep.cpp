@@ -151,7 +151,7 @@ struct initiate_sleep {
     note_wait(rp, frame);
     if (d <= std::chrono::steady_clock::duration::zero()) {
       // A post cannot be cancelled: a cancellation during it is seen when it resumes.
-      resumer(std::forward<Handler>(h)).resume(resumer::slot_action::keep, wait_end::completed);
+      resumer(std::forward<Handler>(h), rp).resume(resumer::slot_action::keep, wait_end::completed);
       return;
     }
     if (rp.core) {

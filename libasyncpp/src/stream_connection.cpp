@@ -277,7 +277,7 @@ awaitable<void> stream_connection::wait_for_data(const wait_frame& frame)
     throw boost::system::system_error(read_error_);
   if (!read_waiters_.empty())
     throw std::runtime_error(std::string("asyncpp: ") + frame.what +
-                             (frame.kind == wait_frame::amount_kind::none ? "" : "()") + " called while another coroutine is already waiting for incoming data");
+                             (frame.kind == wait_frame::kind_type::plain ? "" : "()") + " called while another coroutine is already waiting for incoming data");
   read_more(true);
   return wait_in(read_waiters_, [] {}, frame);
 }

@@ -28,7 +28,7 @@ public:
     note_wait(rp, frame);
     loop_ = rp.io_executor_or_running_loop();
     core_ = rp.core;
-    resumer_ = resumer(std::forward<Handler>(handler));
+    resumer_ = resumer(std::forward<Handler>(handler), rp);
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<leave>(leave{this});
     for (std::size_t i = 0; i < states_.size() && !finished_; ++i) {

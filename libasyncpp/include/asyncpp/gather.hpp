@@ -78,8 +78,6 @@ struct gather_plan {
                 "asyncpp::gather: each argument must be an awaitable<T> or a task<T>");
   static auto make(wait_frame frame, Args&&... args)
   {
-    frame.kind = wait_frame::amount_kind::count;
-    frame.amount = static_cast<double>(sizeof...(Args));
     return gather_tuple<ReturnExceptions, as_awaitable_t<std::decay_t<Args>>...>(frame, std::forward<Args>(args)...);
   }
 };
@@ -88,7 +86,6 @@ template <bool ReturnExceptions, class V>
 struct gather_plan<ReturnExceptions, V> {
   static auto make(wait_frame frame, V&& items)
   {
-    frame.kind = wait_frame::amount_kind::count;
     return gather_range<ReturnExceptions>(frame, std::remove_cvref_t<V>(std::forward<V>(items)));
   }
 };

@@ -156,9 +156,10 @@ public:
   {
     using signature = typename detail::task_signature<T>::type;
     detail::state_ptr<detail::task_state_base> awaited(checked());
-    const auto frame = detail::wait_frame::awaiting("wait", awaited.get(), {});
+    // No name: with a token other than use_awaitable the frame would not outlive the call.
     return boost::asio::async_initiate<CompletionToken, signature>(detail::initiate_await_task<deliver_outcome>{},
-                                                                   token, std::move(awaited), deliver_outcome{}, frame);
+                                                                   token, std::move(awaited), deliver_outcome{},
+                                                                   detail::wait_frame{});
   }
 
   /// A type-erased handle to the same task.

@@ -57,6 +57,7 @@ public:
   {
     const resume_point rp = resume_point_of(handler_);
     note_wait(rp, frame);
+    this->locate(rp);
     set_awaiting_task(rp.task);
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())

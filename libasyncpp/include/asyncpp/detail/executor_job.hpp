@@ -112,8 +112,9 @@ struct initiate_job {
   template <class Handler, class Job>
   void operator()(Handler&& handler, std::shared_ptr<Job> job, event_loop* loop, const wait_frame& frame) const
   {
-    note_wait(resume_point_of(handler), frame);
-    job->waiter = resumer(std::forward<Handler>(handler));
+    const resume_point rp = resume_point_of(handler);
+    note_wait(rp, frame);
+    job->waiter = resumer(std::forward<Handler>(handler), rp);
     if (job->waiter.slot().is_connected())
       job->waiter.slot().template emplace<job_cancel<Job>>(job_cancel<Job>{job.get()});
     loop_access::core(*loop)->submit_job(std::move(job));

@@ -12,7 +12,8 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <deque>
+#include <memory>
+#include <new>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -28,7 +29,7 @@ namespace detail {
 /// The type-independent bookkeeping of one gather (src/gather.cpp): counts the children
 /// down, fails fast, turns an outside cancellation into cancelling every child, and
 /// resumes the waiting coroutine once every child has finished.
-class ASYNCPP_DECL gather_core {
+class ASYNCPP_DECL gather_core : public wait_branches {
 public:
   gather_core(std::size_t children, bool return_exceptions) noexcept
       : pending_(children), return_exceptions_(return_exceptions)
@@ -39,14 +40,13 @@ public:
 
   /// Suspends the waiting coroutine (`handler`), then starts the children.
   template <class Handler>
-  void start(Handler&& handler, wait_frame frame)
+  void start(Handler&& handler, const wait_frame& frame)
   {
     const resume_point rp = resume_point_of(handler);
-    frame.branches = &branches_;
     note_wait(rp, frame);
     loop_ = rp.io_executor_or_running_loop();
     parent_ = rp.task;
-    resumer_ = resumer(std::forward<Handler>(handler));
+    resumer_ = resumer(std::forward<Handler>(handler), rp);
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<outside_cancel>(this);
     start_children();
@@ -62,8 +62,6 @@ public:
   const boost::asio::io_context::executor_type& loop_executor() const noexcept { return *loop_; }
   /// Children run under the waiting task's name (current_task() names it).
   task_state_base* parent_task() const noexcept { return parent_; }
-  /// The records of the children that run inside the waiting task, shown under its wait.
-  branch_list& branches() noexcept { return branches_; }
 
 protected:
   ~gather_core() = default;
@@ -86,7 +84,6 @@ private:
   std::exception_ptr first_error_;
   std::optional<boost::asio::io_context::executor_type> loop_;
   task_state_base* parent_ = nullptr;
-  branch_list branches_;
   resumer resumer_;
 };
 
@@ -110,11 +107,10 @@ public:
       core.child_finished(error_);
       return;
     }
-    boost::asio::any_io_executor ex(core.loop_executor());
-    if (core.parent_task()) {
-      core.branches().push_back(waits_);
-      ex = task_executor(core.loop_executor(), core.parent_task(), &waits_);
-    }
+    auto ex = core.parent_task()
+                  ? boost::asio::any_io_executor(task_executor(core.loop_executor(), core.parent_task(), &waits_))
+                  : boost::asio::any_io_executor(core.loop_executor());
+    started_ = true;
     boost::asio::co_spawn(ex, std::move(body_), boost::asio::bind_cancellation_slot(signal_.slot(), completion{this, &core}));
   }
   void cancel() noexcept
@@ -131,6 +127,8 @@ public:
       std::rethrow_exception(error_);
     return std::move(*value_);
   }
+  /// What the child waits on while it runs inside the task that awaits the gather.
+  const wait_record* waits() const noexcept { return started_ && !done_ ? &waits_ : nullptr; }
 
 private:
   // Tells the gather exactly once: finished, or (destroyed uncalled, as when the loop
@@ -148,8 +146,12 @@ private:
     }
     void operator()(std::exception_ptr e, value_type v = {})
     {
+      // The cancellation handlers co_spawn put in the child's slot (two blocks) go now, back
+      // to Asio's recycling cache for the next child, instead of living until the whole
+      // gather ends: that cut spawn_gather's peak memory and kept glibc from consolidating
+      // hundreds of thousands of small blocks at once (asyncpp-bench, perf).
+      child->signal_.slot().clear();
       child->done_ = true;
-      child->waits_.unlink();
       classify_end(e, child->cancel_requested_, {});
       if (e)
         child->error_ = e;
@@ -164,6 +166,7 @@ private:
   std::exception_ptr error_;
   boost::asio::cancellation_signal signal_;
   wait_record waits_; // what this child waits on, under the task that awaits the gather
+  bool started_ = false;
   bool done_ = false;
   bool cancel_requested_ = false;
 };
@@ -196,6 +199,8 @@ public:
       task_access::state(task_)->cancel({});
   }
   std::exception_ptr failure() const noexcept { return task_access::state(task_)->failure(); }
+  /// A task child is shown as a task of its own.
+  const wait_record* waits() const noexcept { return nullptr; }
   value_type take()
   {
     if constexpr (Owned)
@@ -265,6 +270,15 @@ public:
   }
   std::tuple<Children...> children;
 
+  std::size_t branch_count() const noexcept override { return sizeof...(Children); }
+  const wait_record* branch(std::size_t i) const noexcept override
+  {
+    const wait_record* found = nullptr;
+    std::size_t index = 0;
+    std::apply([&](const auto&... c) { ((index++ == i ? (found = c.waits(), 0) : 0), ...); }, children);
+    return found;
+  }
+
 private:
   void start_children() override
   {
@@ -276,16 +290,62 @@ private:
   }
 };
 
+/// The children of a range gather, built in place in one allocation: they never move (the
+/// coroutines they start point at them). One block, where a std::deque's many nodes, freed
+/// among the children's own small blocks, sent glibc into malloc_consolidate for 25% of
+/// spawn_gather (perf, asyncpp-bench).
+template <class Child>
+class child_array {
+public:
+  template <class A>
+  explicit child_array(std::vector<A>& items) : data_(std::allocator<Child>().allocate(items.size())),
+                                                capacity_(items.size())
+  {
+    try {
+      for (auto& item : items) {
+        new (data_ + size_) Child(std::move(item));
+        ++size_;
+      }
+    } catch (...) {
+      destroy();
+      throw;
+    }
+  }
+  child_array(const child_array&) = delete;
+  child_array& operator=(const child_array&) = delete;
+  ~child_array() { destroy(); }
+
+  std::size_t size() const noexcept { return size_; }
+  Child& operator[](std::size_t i) noexcept { return data_[i]; }
+  const Child& operator[](std::size_t i) const noexcept { return data_[i]; }
+  Child* begin() noexcept { return data_; }
+  Child* end() noexcept { return data_ + size_; }
+
+private:
+  void destroy() noexcept
+  {
+    while (size_ > 0)
+      data_[--size_].~Child();
+    std::allocator<Child>().deallocate(data_, capacity_);
+  }
+
+  Child* data_;
+  std::size_t capacity_;
+  std::size_t size_ = 0;
+};
+
 template <class Child>
 class gather_range_op final : public gather_core {
 public:
   template <class A>
-  gather_range_op(bool return_exceptions, std::vector<A>& items) : gather_core(items.size(), return_exceptions)
+  gather_range_op(bool return_exceptions, std::vector<A>& items)
+      : gather_core(items.size(), return_exceptions), children(items)
   {
-    for (auto& item : items)
-      children.emplace_back(std::move(item)); // built in place: children never move
   }
-  std::deque<Child> children;
+  child_array<Child> children;
+
+  std::size_t branch_count() const noexcept override { return children.size(); }
+  const wait_record* branch(std::size_t i) const noexcept override { return children[i].waits(); }
 
 private:
   void start_children() override
@@ -303,10 +363,13 @@ private:
 /// Suspends until every child of `op` has finished; rethrows the first failure, or
 /// cancelled_error when an outside cancellation came first.
 template <class Op>
-awaitable<void> run_gather(Op& op, const wait_frame& frame)
+awaitable<void> run_gather(Op& op, wait_frame frame)
 {
+  frame = frame.over(&op);
+  // The frame goes as an argument, which async_initiate keeps until the gather resumes.
   auto all_done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      [&op, frame](auto handler) { op.start(std::move(handler), frame); }, boost::asio::use_awaitable);
+      [&op](auto handler, const wait_frame& kept) { op.start(std::move(handler), kept); }, boost::asio::use_awaitable,
+      frame);
   return all_done;
 }
 
@@ -338,7 +401,6 @@ awaitable<std::vector<range_result_t<ReturnExceptions, A>>> gather_range(wait_fr
   if (items.empty())
     co_return results;
   gather_range_op<child_t<A>> op(ReturnExceptions, items);
-  frame.amount = static_cast<double>(op.children.size());
   auto all_done = run_gather(op, frame);
   co_await std::move(all_done);
   if (op.first_error())

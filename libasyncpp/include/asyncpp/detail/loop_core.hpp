@@ -220,7 +220,8 @@ public:
   template <class F>
   void run_timed(const step_origin& origin, F&& f)
   {
-    const wait_frame resumed_from = origin.waits ? origin.waits->current() : wait_frame{};
+    const wait_frame* current = origin.waits ? origin.waits->current() : nullptr;
+    const wait_frame resumed_from = current ? *current : wait_frame{}; // the step clears the record
     const auto start = std::chrono::steady_clock::now();
     std::forward<F>(f)();
     const auto took = std::chrono::steady_clock::now() - start;

@@ -26,6 +26,14 @@ public:
   explicit resumer(Handler&& h) : impl_(std::make_unique<impl<std::decay_t<Handler>>>(std::forward<Handler>(h)))
   {
   }
+  /// With where the handler resumes, as the initiation computed it (see queued_resumption::locate).
+  template <class Handler>
+  resumer(Handler&& h, const resume_point& rp)
+  {
+    auto located = std::make_unique<impl<std::decay_t<Handler>>>(std::forward<Handler>(h));
+    located->locate(rp);
+    impl_ = std::move(located);
+  }
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 
