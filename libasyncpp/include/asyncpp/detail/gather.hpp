@@ -4,6 +4,7 @@
 #ifndef ASYNCPP_DETAIL_GATHER_HPP
 #define ASYNCPP_DETAIL_GATHER_HPP
 
+#include <asyncpp/detail/inline_slot.hpp>
 #include <asyncpp/detail/resume.hpp>
 #include <asyncpp/detail/resumer.hpp>
 #include <asyncpp/detail/task_executor.hpp>
@@ -146,11 +147,11 @@ private:
     }
     void operator()(std::exception_ptr e, value_type v = {})
     {
-      // The cancellation handlers co_spawn put in the child's slot (two blocks) go now, back
-      // to Asio's recycling cache for the next child, instead of living until the whole
-      // gather ends: that cut spawn_gather's peak memory and kept glibc from consolidating
-      // hundreds of thousands of small blocks at once (asyncpp-bench, perf).
-      child->signal_.slot().clear();
+      // co_spawn's forwarding handler (and the block the coroutine's cancellation state took
+      // from it) go now, back to Asio's recycling cache for the next child, instead of
+      // living until the whole gather ends: glibc then consolidated hundreds of thousands
+      // of small blocks at once (asyncpp-bench, perf).
+      child->signal_.clear();
       child->done_ = true;
       classify_end(e, child->cancel_requested_, {});
       if (e)
@@ -164,7 +165,7 @@ private:
   awaitable<T> body_;
   std::optional<value_type> value_;
   std::exception_ptr error_;
-  boost::asio::cancellation_signal signal_;
+  inline_cancellation_signal<64> signal_; // co_spawn's forwarding handler, without a block of its own
   wait_record waits_; // what this child waits on, under the task that awaits the gather
   bool started_ = false;
   bool done_ = false;
