@@ -60,6 +60,16 @@ std::string format_what(const wait_frame& frame)
   return out;
 }
 
+namespace {
+
+/// "what at file:line", or just `what` when the location is unknown (an Asio operation).
+std::string wait_text(const std::string& what, const std::source_location& where)
+{
+  return where.file_name()[0] ? what + " at " + format_where(where) : what;
+}
+
+} // namespace
+
 void loop_core::report_slow_step(const loop_task* task, const wait_frame& resumed_from,
                                  std::chrono::steady_clock::duration took) noexcept
 {
@@ -73,8 +83,8 @@ void loop_core::report_slow_step(const loop_task* task, const wait_frame& resume
       context.task_name = state->name();
       context.message = "Executing task '" + context.task_name + "' took " + seconds + " seconds (";
       if (resumed_from.what)
-        context.message += "resumed from " + format_what(resumed_from) + " at " + format_where(resumed_from.where);
-      else if (!state->started() || !state->waits().current())
+        context.message += "resumed from " + wait_text(format_what(resumed_from), resumed_from.where);
+      else
         context.message += "a step of its coroutine; created at " + format_where(state->created_at());
       context.message += ")";
     } else {
@@ -155,7 +165,7 @@ void format_graph(const call_graph& g, const std::string& indent, std::string& o
   if (!g.waiting_on.empty()) {
     out += indent + "  + waiting on:\n";
     for (const frame_info& f : g.waiting_on)
-      out += indent + "  |   " + f.what + (f.where.file_name()[0] ? " at " + format_where(f.where) : "") + "\n";
+      out += indent + "  |   " + wait_text(f.what, f.where) + "\n";
   }
   if (!g.awaited_by.empty()) {
     out += indent + "  + awaited by:\n";
@@ -164,13 +174,10 @@ void format_graph(const call_graph& g, const std::string& indent, std::string& o
   }
 }
 
-/// "what at file:line" for the task table and tree.
+/// The innermost wait of `frames` for the task table and tree ("" for none).
 std::string wait_text(const std::vector<frame_info>& frames)
 {
-  if (frames.empty())
-    return "";
-  const frame_info& f = frames.front();
-  return f.where.file_name()[0] ? f.what + " at " + format_where(f.where) : f.what;
+  return frames.empty() ? std::string() : wait_text(frames.front().what, frames.front().where);
 }
 
 /// The children of a gather that run inside `s` (awaitables, not tasks), with their waits.
@@ -184,7 +191,7 @@ std::vector<std::string> branch_lines(const task_state_base& s)
     if (const wait_record* child = f->branches()->branch(i)) {
       const wait_frame* c = child->current();
       lines.push_back("gather child " + std::to_string(i + 1) + ": " +
-                      (c ? format_what(*c) + " at " + format_where(c->where) : std::string("Asio operation")));
+                      (c ? wait_text(format_what(*c), c->where) : std::string("Asio operation")));
     }
   return lines;
 }
@@ -212,7 +219,7 @@ void format_tree(task_state_base& s, const std::map<const task_state_base*, std:
     format_tree(*child, awaited, prefix + below, ++i == count, false, shown, out);
 }
 
-/// Pads `text` to `width` columns (counting UTF-8 code points, as the tree's lines use some).
+/// Pads `text` to `width` columns, counting UTF-8 code points (names may use any).
 std::string padded(const std::string& text, std::size_t width)
 {
   std::size_t columns = 0;
@@ -239,18 +246,25 @@ call_graph capture_call_graph()
   return capture_call_graph(*t);
 }
 
-std::string format_call_graph(const task_handle& t)
+namespace {
+
+std::string formatted(const call_graph& g)
 {
   std::string out;
-  detail::format_graph(capture_call_graph(t), "", out);
+  detail::format_graph(g, "", out);
   return out;
+}
+
+} // namespace
+
+std::string format_call_graph(const task_handle& t)
+{
+  return formatted(capture_call_graph(t));
 }
 
 std::string format_call_graph()
 {
-  std::string out;
-  detail::format_graph(capture_call_graph(), "", out);
-  return out;
+  return formatted(capture_call_graph());
 }
 
 void print_call_graph(const task_handle& t)
@@ -273,13 +287,19 @@ std::string format_all_tasks(event_loop& loop)
   std::vector<row> rows{{"id", "name", "state", "waiting on", "created at"}};
   std::map<const task_state_base*, std::vector<task_state_base*>> awaited; // awaiter -> the tasks it awaits
   std::vector<task_state_base*> states;
+  std::vector<task_state_base*> roots; // tasks no unfinished task awaits
   for (const task_handle& t : tasks) {
     task_state_base& s = detail::state_of(t);
     states.push_back(&s);
     rows.push_back({std::to_string(s.number()), s.name(), detail::state_name(s),
                     detail::wait_text(detail::suspended_in(s)), detail::format_where(s.created_at())});
-    for (task_state_base* by : detail::awaiters_of(s))
+    bool awaited_by_unfinished = false;
+    for (task_state_base* by : detail::awaiters_of(s)) {
       awaited[by].push_back(&s);
+      awaited_by_unfinished = awaited_by_unfinished || !by->done();
+    }
+    if (!awaited_by_unfinished)
+      roots.push_back(&s);
   }
   std::size_t widths[4] = {};
   for (const row& r : rows) {
@@ -294,13 +314,8 @@ std::string format_all_tasks(event_loop& loop)
            detail::padded(r.state, widths[2]) + "  " + detail::padded(r.waiting, widths[3]) + "  " + r.created + "\n";
   out += "\nwho awaits whom:\n";
   std::vector<const task_state_base*> shown;
-  for (task_state_base* s : states) { // roots: tasks no unfinished task awaits
-    bool awaited_by_other = false;
-    for (task_state_base* by : detail::awaiters_of(*s))
-      awaited_by_other = awaited_by_other || !by->done();
-    if (!awaited_by_other)
-      detail::format_tree(*s, awaited, "", true, true, shown, out);
-  }
+  for (task_state_base* s : roots)
+    detail::format_tree(*s, awaited, "", true, true, shown, out);
   for (task_state_base* s : states) // what only a cycle reaches
     if (std::find(shown.begin(), shown.end(), s) == shown.end())
       detail::format_tree(*s, awaited, "", true, true, shown, out);

@@ -55,10 +55,7 @@ public:
   /// Takes ownership of itself: deleted once the handler has been called or discarded.
   void start(const wait_frame& frame)
   {
-    const resume_point rp = resume_point_of(handler_);
-    note_wait(rp, frame);
-    this->locate(rp);
-    set_awaiting_task(rp.task);
+    set_awaiting_task(this->begin_wait(frame).task);
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.template emplace<cancel_awaited_task>(cancel_awaited_task{awaited_.get(), &forwarded_});

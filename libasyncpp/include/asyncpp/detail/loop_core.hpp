@@ -77,10 +77,6 @@ private:
 
 struct ready_tag {};
 
-/// Work waiting in a loop's ready queue for a later step: a woken coroutine, a callback, a
-/// task's start. Linked, never allocated by the queue: whatever is queued was allocated
-/// when it came to exist (the wait, the call_soon), so waking a coroutine or finishing a
-/// task, which must not fail, only links.
 /// Which task a step runs, and the record of the wait it resumes from (null: a first
 /// step, or not a task's): what debug mode's slow-step report names.
 struct step_origin {
@@ -88,6 +84,10 @@ struct step_origin {
   const wait_record* waits = nullptr;
 };
 
+/// Work waiting in a loop's ready queue for a later step: a woken coroutine, a callback, a
+/// task's start. Linked, never allocated by the queue: whatever is queued was allocated
+/// when it came to exist (the wait, the call_soon), so waking a coroutine or finishing a
+/// task, which must not fail, only links.
 class ready_item : public list_hook<ready_tag> {
 public:
   /// Runs the work, once, in a step of the loop; the item disposes of itself.

@@ -149,6 +149,16 @@ public:
   void drop() noexcept override { delete static_cast<Op*>(this); }
   step_origin origin() const noexcept override { return {task_, waits_}; }
 
+  /// The wait begins: notes it in the coroutine's record (introspect.hpp) and remembers
+  /// where the coroutine resumes. `frame` is an argument async_initiate keeps.
+  resume_point begin_wait(const wait_frame& frame)
+  {
+    const resume_point rp = resume_point_of(static_cast<Op&>(*this).handler());
+    note_wait(rp, frame);
+    locate(rp);
+    return rp;
+  }
+
   /// Where the coroutine resumes, computed by the wait's initiation (`rp` of the same
   /// handler): resume_later() and resume_here() then use it instead of asking the
   /// handler's type-erased executor again (about 45 instructions a wait, callgrind).
@@ -173,17 +183,14 @@ protected:
   template <class Fallback = boost::asio::system_executor>
   void resume_later(const Fallback& fallback = {}) noexcept
   {
+    Op& op = static_cast<Op&>(*this);
+    resume_point rp;
+    if (!core_) {
+      rp = resume_point_of(op.handler());
+      locate(rp);
+    }
     if (core_) {
       core_->schedule(*this);
-      return;
-    }
-    Op& op = static_cast<Op&>(*this);
-    const resume_point rp = resume_point_of(op.handler());
-    if (rp.core) {
-      task_ = rp.task;
-      borrowed_ = rp.borrowed;
-      waits_ = rp.waits;
-      rp.core->schedule(*this);
       return;
     }
     try {
@@ -201,23 +208,16 @@ protected:
   /// thread (the return of a function from a thread pool), else resume_later().
   void resume_here()
   {
-    if (core_) {
-      if (core_->running_in_this_thread())
-        run();
-      else
-        core_->schedule(*this);
-      return;
+    bool here = core_ && core_->running_in_this_thread();
+    if (!core_) {
+      const resume_point rp = resume_point_of(static_cast<Op&>(*this).handler());
+      locate(rp);
+      here = rp.running_in_this_thread(); // also a plain coroutine on its io_context's thread
     }
-    Op& op = static_cast<Op&>(*this);
-    const resume_point rp = resume_point_of(op.handler());
-    if (!rp.running_in_this_thread()) {
+    if (here)
+      run();
+    else
       resume_later();
-      return;
-    }
-    task_ = rp.task;
-    borrowed_ = rp.borrowed;
-    waits_ = rp.waits;
-    run();
   }
 
 private:

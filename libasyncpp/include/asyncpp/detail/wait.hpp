@@ -111,10 +111,7 @@ public:
   explicit shield_op(Handler&& h) : handler_(std::move(h)) {}
   void start(task_state_base& shielded, const wait_frame& frame)
   {
-    const resume_point rp = resume_point_of(handler_);
-    note_wait(rp, frame);
-    this->locate(rp);
-    set_awaiting_task(rp.task);
+    set_awaiting_task(this->begin_wait(frame).task);
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.template emplace<leave>(leave{this});

@@ -169,10 +169,8 @@ struct initiate_list_wait {
   template <class Handler, class Abandon>
   void operator()(Handler&& h, waiter_list* list, Abandon abandon, const wait_frame& frame) const
   {
-    const resume_point rp = resume_point_of(h);
-    note_wait(rp, frame);
     auto* op = new list_wait_op<std::decay_t<Handler>, Abandon>(std::forward<Handler>(h), std::move(abandon));
-    op->locate(rp);
+    op->begin_wait(frame);
     op->start(*list);
   }
 };
