@@ -68,6 +68,28 @@ ASYNCPP_TEST_CASE(exceptions_come_back_to_the_awaiter)
   BOOST_CHECK_THROW(co_await asyncpp::to_thread([] { throw std::runtime_error("t"); }), std::runtime_error);
 }
 
+namespace {
+std::string repeat(const std::string& text, int times)
+{
+  std::string out;
+  for (int i = 0; i < times; ++i)
+    out += text;
+  return out;
+}
+} // namespace
+
+// to_thread is a class deduced from its arguments (it records where it is called): awaited
+// the way users write it, with a string literal, a number and a function, inline.
+ASYNCPP_TEST_CASE(to_thread_takes_arguments_as_users_pass_them)
+{
+  BOOST_TEST(co_await asyncpp::to_thread(repeat, "ab", 3) == "ababab");
+  const std::string word = "xy";
+  BOOST_TEST(co_await asyncpp::to_thread(repeat, word, 2) == "xyxy");
+  BOOST_TEST(word == "xy"); // bound by value, as std::thread binds
+  asyncpp::awaitable<std::string> kept = asyncpp::to_thread(repeat, "z", 4); // converts to its awaitable
+  BOOST_TEST(co_await std::move(kept) == "zzzz");
+}
+
 ASYNCPP_TEST_CASE(thread_pools_and_other_asio_executors)
 {
   auto& loop = asyncpp::get_running_loop();

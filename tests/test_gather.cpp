@@ -70,6 +70,23 @@ ASYNCPP_TEST_CASE(results_keep_argument_order)
   BOOST_TEST(empty_tasks.empty());
 }
 
+// gather is a class deduced from its arguments (it records where it is called) that
+// derives from its awaitable: it goes wherever that awaitable goes, written inline.
+ASYNCPP_TEST_CASE(a_gather_goes_where_its_awaitable_goes)
+{
+  auto& loop = asyncpp::get_running_loop();
+  auto [x, y] = co_await asyncpp::wait_for(asyncpp::gather(value(1), value(2)), 1h);
+  BOOST_TEST(x + y == 3);
+  auto [inner, last] = co_await asyncpp::gather(asyncpp::gather(value(3), value(4)), value(5));
+  BOOST_TEST(std::get<0>(inner) + std::get<1>(inner) + last == 12);
+  auto t = loop.create_task(asyncpp::gather(value(6), value(7)), "pair");
+  auto [a, b] = co_await t.wait();
+  BOOST_TEST(a * b == 42);
+  awaitable<std::tuple<int, int>> kept = asyncpp::gather(value(8), value(9)); // converts to its awaitable
+  auto [c, d] = co_await std::move(kept);
+  BOOST_TEST(c + d == 17);
+}
+
 ASYNCPP_TEST_CASE(children_run_concurrently)
 {
   std::vector<int> order;
