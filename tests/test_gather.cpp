@@ -39,6 +39,34 @@ awaitable<int> slow_cleanup(bool& cancelled, bool& cleaned)
   throw asyncpp::cancelled_error();
 }
 
+awaitable<int> fail_at_once()
+{
+  throw std::runtime_error("at once");
+  co_return 0;
+}
+
+awaitable<void> start_then_sleep(bool& started, bool& cancelled)
+{
+  started = true;
+  try {
+    co_await asyncpp::sleep(1h);
+  } catch (const asyncpp::cancelled_error&) {
+    cancelled = true;
+    throw;
+  }
+}
+
+struct no_default {
+  explicit no_default(int v) : value(v) {}
+  int value;
+};
+
+awaitable<no_default> make_no_default(int v)
+{
+  co_await yield();
+  co_return no_default(v);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(gather_hpp)
@@ -105,6 +133,37 @@ ASYNCPP_TEST_CASE(a_failure_cancels_the_rest_and_waits_for_them)
   }
   BOOST_TEST(cancelled);
   BOOST_TEST(cleaned); // gather returned only after the child finished
+}
+
+// A child ends in its own last step, even one that fails before it ever suspends: its
+// siblings still all start, then are cancelled.
+ASYNCPP_TEST_CASE(a_child_that_fails_at_once_lets_every_sibling_start)
+{
+  bool started = false, cancelled = false;
+  try {
+    co_await asyncpp::gather(fail_at_once(), start_then_sleep(started, cancelled));
+    BOOST_FAIL("gather must rethrow");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()) == "at once");
+  }
+  BOOST_TEST(started);
+  BOOST_TEST(cancelled);
+}
+
+// A result type without a default constructor is gathered like any other, without a task.
+ASYNCPP_TEST_CASE(results_without_a_default_constructor)
+{
+  const auto tasks_before = asyncpp::all_tasks().size();
+  auto [a, b] = co_await asyncpp::gather(make_no_default(1), make_no_default(2));
+  BOOST_TEST(a.value + b.value == 3);
+  std::vector<awaitable<no_default>> aws;
+  aws.push_back(make_no_default(3));
+  aws.push_back(make_no_default(4));
+  auto vs = co_await asyncpp::gather(std::move(aws));
+  BOOST_TEST(vs.at(0).value * vs.at(1).value == 12);
+  auto outcomes = co_await asyncpp::gather(asyncpp::return_exceptions, make_no_default(5));
+  BOOST_TEST(std::get<0>(outcomes).value().value == 5);
+  BOOST_TEST(asyncpp::all_tasks().size() == tasks_before);
 }
 
 ASYNCPP_TEST_CASE(return_exceptions_collects_every_outcome)

@@ -90,6 +90,17 @@ ASYNCPP_TEST_CASE(wait_yields_the_value_or_rethrows)
   BOOST_CHECK_THROW(co_await bad.wait(), std::runtime_error);
 }
 
+// As in Python: a task that never suspends is done after the one loop iteration that runs it.
+ASYNCPP_TEST_CASE(a_task_that_never_suspends_is_done_after_one_iteration)
+{
+  auto& loop = asyncpp::get_running_loop();
+  auto t = loop.create_task([]() -> awaitable<int> { co_return 7; });
+  BOOST_TEST(!t.done());
+  co_await asyncpp::sleep(0s);
+  BOOST_TEST(t.done());
+  BOOST_TEST(t.result() == 7);
+}
+
 ASYNCPP_TEST_CASE(move_only_and_non_default_constructible_results)
 {
   auto& loop = asyncpp::get_running_loop();

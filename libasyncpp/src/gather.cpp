@@ -11,7 +11,11 @@ void gather_core::child_finished(const std::exception_ptr& failure) noexcept
   --pending_;
   if (failure && !return_exceptions_ && !first_error_ && !outside_cancel_) {
     first_error_ = failure;
-    cancel_children(); // each only requests: nothing of a sibling runs in here
+    // A child ends in its own last step, so it may end while the children start (before
+    // its first suspension): the siblings still start, as they would have in asyncio, and
+    // are cancelled once all have (start()).
+    if (!starting_)
+      cancel_children(); // each only requests: nothing of a sibling runs in here
   }
   settle();
 }

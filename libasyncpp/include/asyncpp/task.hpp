@@ -3,13 +3,12 @@
 #define ASYNCPP_TASK_HPP
 
 #include <asyncpp/detail/await_task.hpp>
+#include <asyncpp/detail/coroutine_thread.hpp>
 #include <asyncpp/detail/task_executor.hpp>
 #include <asyncpp/detail/task_state.hpp>
 #include <asyncpp/event_loop.hpp>
 
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -213,56 +212,57 @@ namespace detail {
 /// waited on was destroyed under it), ends cancelled rather than pending forever.
 ASYNCPP_DECL void frame_destroyed(task_state_base& state) noexcept;
 
-/// The co_spawn completion: stores the outcome in the state.
+/// Ends a task exactly once: finished with its coroutine's outcome, or, when the frame
+/// holding it is destroyed first, with frame_destroyed().
 template <class T>
-struct task_completion {
-  state_ptr<task_state<T>> state;
-  task_completion(state_ptr<task_state<T>> s) noexcept : state(std::move(s)) {}
-  task_completion(task_completion&&) noexcept = default;
-  task_completion& operator=(task_completion&&) = delete;
-  ~task_completion()
+class task_end {
+public:
+  explicit task_end(state_ptr<task_state<T>> s) noexcept : state_(std::move(s)) {}
+  task_end(const task_end&) = delete;
+  task_end& operator=(const task_end&) = delete;
+  ~task_end()
   {
-    if (state)
-      frame_destroyed(*state);
+    if (state_)
+      frame_destroyed(*state_);
   }
-  void operator()(std::exception_ptr e, T v)
+  task_state<T>& state() const noexcept { return *state_; }
+  void finish(const std::exception_ptr& e)
   {
-    auto s = std::move(state);
-    if (!e)
-      s->set_value(std::move(v));
+    auto s = std::move(state_);
     s->finish(e);
   }
-};
-template <>
-struct task_completion<void> {
-  state_ptr<task_state_base> state;
-  task_completion(state_ptr<task_state_base> s) noexcept : state(std::move(s)) {}
-  task_completion(task_completion&&) noexcept = default;
-  task_completion& operator=(task_completion&&) = delete;
-  ~task_completion()
-  {
-    if (state)
-      frame_destroyed(*state);
-  }
-  void operator()(std::exception_ptr e)
-  {
-    auto s = std::move(state);
-    s->finish(e);
-  }
+
+private:
+  state_ptr<task_state<T>> state_;
 };
 
-/// For a T that co_spawn cannot complete with (not default-constructible): a thin frame
-/// that stores the value itself.
+/// The bottom frame of a task's coroutine thread (coroutine_thread.hpp): runs the body
+/// (an awaitable, or a function returning one, which lives here as long as its coroutine)
+/// and ends the task in the body's last step.
 template <class T, class Body>
-awaitable<void> store_result(state_ptr<task_state<T>> state, Body body)
+thread_entry run_task(state_ptr<task_state<T>> state, Body body)
 {
-  if constexpr (is_awaitable<Body>::value)
-    state->set_value(co_await std::move(body));
-  else
-    state->set_value(co_await body());
+  task_end<T> end(std::move(state));
+  std::exception_ptr failure;
+  try {
+    if constexpr (is_awaitable<Body>::value) {
+      if constexpr (std::is_void_v<T>)
+        co_await std::move(body);
+      else
+        end.state().set_value(co_await std::move(body));
+    } else {
+      if constexpr (std::is_void_v<T>)
+        co_await body();
+      else
+        end.state().set_value(co_await body());
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  end.finish(failure);
 }
 
-/// The posted first step of a task (co_spawn on a running loop would start it inline).
+/// The posted first step of a task (started inline, it would run inside its creator's step).
 template <class T, class Body>
 struct task_start {
   state_ptr<task_state<T>> state;
@@ -274,14 +274,10 @@ struct task_start {
   {
     if (!state->begin())
       return;
-    task_executor ex(state->executor(), state.get());
-    if constexpr (std::is_void_v<T> || std::is_default_constructible_v<T>)
-      boost::asio::co_spawn(ex, std::move(body),
-                            boost::asio::bind_cancellation_slot(state->cancellation_slot(), task_completion<T>{state}));
-    else
-      boost::asio::co_spawn(ex, store_result<T>(state, std::move(body)),
-                            boost::asio::bind_cancellation_slot(state->cancellation_slot(),
-                                                                task_completion<void>{state}));
+    const boost::asio::any_io_executor ex = task_executor(state->executor(), state.get());
+    const boost::asio::cancellation_slot slot = state->cancellation_slot();
+    current_task_scope scope(state.get()); // its first step is this one
+    launch_coroutine_thread(run_task<T>(state, std::move(body)), ex, slot, boost::asio::cancellation_state(slot));
   }
 };
 

@@ -4,14 +4,14 @@
 #ifndef ASYNCPP_DETAIL_GATHER_HPP
 #define ASYNCPP_DETAIL_GATHER_HPP
 
+#include <asyncpp/detail/coroutine_thread.hpp>
 #include <asyncpp/detail/inline_slot.hpp>
 #include <asyncpp/detail/resume.hpp>
 #include <asyncpp/detail/resumer.hpp>
 #include <asyncpp/detail/task_executor.hpp>
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 #include <new>
@@ -50,7 +50,11 @@ public:
     resumer_ = resumer(std::forward<Handler>(handler), rp);
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<outside_cancel>(this);
+    starting_ = true;
     start_children();
+    starting_ = false;
+    if (first_error_)
+      cancel_children(); // a child failed while starting: every child has started now
   }
 
   /// A child ended; `failure` is null on success (a cancelled child: cancelled_error).
@@ -82,15 +86,25 @@ private:
   bool discarded_ = false;
   bool outside_cancel_ = false;    // an outside cancellation came before any failure
   bool outside_signalled_ = false; // an outside cancellation reached this gather
+  bool starting_ = false;          // start_children() runs: a failure cancels no sibling yet
   std::exception_ptr first_error_;
   std::optional<boost::asio::io_context::executor_type> loop_;
   task_state_base* parent_ = nullptr;
   resumer resumer_;
 };
 
-/// A gather child that is an awaitable: co_spawned directly, its outcome kept here. No
-/// task state, registry entry or post of its own: one record per child, all in one
-/// allocation (this is where gather's cost over hand-written Asio went; asyncpp-bench).
+template <class T>
+class light_child;
+
+/// The bottom frame of a light child's coroutine "thread": awaits the child's body, keeps
+/// its outcome and tells the gather, all in the child's own last step.
+template <class T>
+thread_entry run_light_child(light_child<T>* child, gather_core* core);
+
+/// A gather child that is an awaitable: a coroutine thread of its own (not co_spawn's,
+/// see coroutine_thread.hpp) whose bottom frame is run_light_child, its outcome kept here.
+/// No task state, registry entry or post of its own: one record per child, all in one
+/// allocation.
 template <class T>
 class light_child {
 public:
@@ -112,7 +126,11 @@ public:
                   ? boost::asio::any_io_executor(task_executor(core.loop_executor(), core.parent_task(), &waits_))
                   : boost::asio::any_io_executor(core.loop_executor());
     started_ = true;
-    boost::asio::co_spawn(ex, std::move(body_), boost::asio::bind_cancellation_slot(signal_.slot(), completion{this, &core}));
+    // The coroutine's cancellation state lives in signal_, without a block of its own. Its
+    // parent slot stays unconnected: a reset after a caught cancellation leaves the child
+    // uncancellable, which is all it can be, as cancel() emits once.
+    launch_coroutine_thread(run_light_child(this, &core), ex, boost::asio::cancellation_slot(),
+                            boost::asio::cancellation_state(signal_.slot()));
   }
   void cancel() noexcept
   {
@@ -132,32 +150,26 @@ public:
   const wait_record* waits() const noexcept { return started_ && !done_ ? &waits_ : nullptr; }
 
 private:
-  // Tells the gather exactly once: finished, or (destroyed uncalled, as when the loop
-  // closes) discarded.
-  struct completion {
+  friend thread_entry run_light_child<T>(light_child* child, gather_core* core);
+
+  // Tells the gather exactly once: finished, or (its frame destroyed unfinished, as when
+  // the loop closes) discarded.
+  struct outcome_notice {
     light_child* child;
     gather_core* core;
-    completion(light_child* c, gather_core* g) noexcept : child(c), core(g) {}
-    completion(completion&& o) noexcept : child(o.child), core(std::exchange(o.core, nullptr)) {}
-    completion& operator=(completion&&) = delete;
-    ~completion()
+    outcome_notice(light_child* c, gather_core* g) noexcept : child(c), core(g) {}
+    outcome_notice(const outcome_notice&) = delete;
+    outcome_notice& operator=(const outcome_notice&) = delete;
+    ~outcome_notice()
     {
       if (core)
         core->child_discarded();
     }
-    void operator()(std::exception_ptr e, value_type v = {})
+    void finished(std::exception_ptr e) noexcept
     {
-      // co_spawn's forwarding handler (and the block the coroutine's cancellation state took
-      // from it) go now, back to Asio's recycling cache for the next child, instead of
-      // living until the whole gather ends: glibc then consolidated hundreds of thousands
-      // of small blocks at once (asyncpp-bench, perf).
-      child->signal_.clear();
       child->done_ = true;
       classify_end(e, child->cancel_requested_, {});
-      if (e)
-        child->error_ = e;
-      else
-        child->value_.emplace(std::move(v));
+      child->error_ = e;
       std::exchange(core, nullptr)->child_finished(child->error_);
     }
   };
@@ -165,50 +177,54 @@ private:
   awaitable<T> body_;
   std::optional<value_type> value_;
   std::exception_ptr error_;
-  inline_cancellation_signal<64> signal_; // co_spawn's forwarding handler, without a block of its own
+  inline_cancellation_signal<32> signal_; // holds the coroutine's cancellation state
   wait_record waits_; // what this child waits on, under the task that awaits the gather
   bool started_ = false;
   bool done_ = false;
   bool cancel_requested_ = false;
 };
 
-/// A gather child that is a task: gather waits on it like any awaiter. `Owned`: gather
-/// made it from an awaitable (one co_spawn cannot complete, its T having no default).
-template <class T, bool Owned>
+template <class T>
+thread_entry run_light_child(light_child<T>* child, gather_core* core)
+{
+  typename light_child<T>::outcome_notice notice(child, core);
+  std::exception_ptr failure;
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(child->body_);
+      child->value_.emplace();
+    } else {
+      child->value_.emplace(co_await std::move(child->body_));
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  notice.finished(std::move(failure));
+}
+
+/// A gather child that is a task: gather waits on it like any awaiter.
+template <class T>
 class task_child final : public done_waiter {
 public:
   using gathered_type = T;
   using value_type = value_or_monostate<T>;
   explicit task_child(task<T> t) : task_(std::move(t)) {}
-  explicit task_child(awaitable<T> body) : body_(std::move(body)) {}
 
   void start(gather_core& core)
   {
     core_ = &core;
-    if (!task_.valid())
-      task_ = get_running_loop().create_task(std::move(body_));
-    if (cancel_before_start_)
-      task_access::state(task_)->cancel({});
     set_awaiting_task(core.parent_task());
     task_access::state(task_)->add_waiter(*this);
   }
   void cancel() noexcept
   {
-    if (!task_.valid())
-      cancel_before_start_ = true;
-    else if (!task_.done())
+    if (!task_.done())
       task_access::state(task_)->cancel({});
   }
   std::exception_ptr failure() const noexcept { return task_access::state(task_)->failure(); }
   /// A task child is shown as a task of its own.
   const wait_record* waits() const noexcept { return nullptr; }
-  value_type take()
-  {
-    if constexpr (Owned)
-      return task_access::state(task_)->take(); // gather made the task: nobody else reads it
-    else
-      return task_access::state(task_)->read();
-  }
+  value_type take() { return task_access::state(task_)->read(); }
 
   // failure() marks the exception retrieved: gather passes it on or returns it.
   void on_done(loop_task&) noexcept override { core_->child_finished(task_access::state(task_)->failure()); }
@@ -216,9 +232,7 @@ public:
 
 private:
   task<T> task_;
-  awaitable<T> body_;
   gather_core* core_ = nullptr;
-  bool cancel_before_start_ = false;
 };
 
 template <class A>
@@ -226,13 +240,12 @@ struct child_kind;
 template <class T>
 struct child_kind<awaitable<T>> {
   using value = T;
-  using type = std::conditional_t<std::is_void_v<T> || std::is_default_constructible_v<T>, light_child<T>,
-                                  task_child<T, true>>;
+  using type = light_child<T>;
 };
 template <class T>
 struct child_kind<task<T>> {
   using value = T;
-  using type = task_child<T, false>;
+  using type = task_child<T>;
 };
 template <class A>
 using child_t = typename child_kind<std::decay_t<A>>::type;
@@ -362,16 +375,16 @@ private:
 };
 
 /// Suspends until every child of `op` has finished; rethrows the first failure, or
-/// cancelled_error when an outside cancellation came first.
+/// cancelled_error when an outside cancellation came first. A deferred operation, awaited
+/// by the gather's own coroutine: no coroutine frame of its own, as use_awaitable makes.
 template <class Op>
-awaitable<void> run_gather(Op& op, wait_frame frame)
+auto run_gather(Op& op, const wait_frame& frame)
 {
-  frame = frame.over(&op);
-  // The frame goes as an argument, which async_initiate keeps until the gather resumes.
-  auto all_done = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      [&op](auto handler, const wait_frame& kept) { op.start(std::move(handler), kept); }, boost::asio::use_awaitable,
-      frame);
-  return all_done;
+  // The frame goes as an argument, kept in the operation, which lives in the awaiting
+  // coroutine's frame until the gather resumes.
+  return boost::asio::async_initiate<const boost::asio::deferred_t&, void(std::exception_ptr)>(
+      [&op](auto handler, const wait_frame& kept) { op.start(std::move(handler), kept); }, boost::asio::deferred,
+      frame.over(&op));
 }
 
 template <bool ReturnExceptions, class... Aws>
@@ -401,12 +414,15 @@ awaitable<std::vector<range_result_t<ReturnExceptions, A>>> gather_range(wait_fr
   std::vector<range_result_t<ReturnExceptions, A>> results;
   if (items.empty())
     co_return results;
+  // Reserved before any child runs: the one large block allocated after hundreds of
+  // thousands of finished children's small ones were freed made glibc consolidate them
+  // all at once (malloc_consolidate, 20% of spawn_gather; perf).
+  results.reserve(items.size());
   gather_range_op<child_t<A>> op(ReturnExceptions, items);
   auto all_done = run_gather(op, frame);
   co_await std::move(all_done);
   if (op.first_error())
     std::rethrow_exception(op.first_error());
-  results.reserve(op.children.size());
   for (auto& c : op.children)
     results.push_back(child_result<ReturnExceptions, typename child_kind<A>::value>(c));
   co_return results;

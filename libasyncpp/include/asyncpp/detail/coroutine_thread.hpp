@@ -1,0 +1,46 @@
+// Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
+#define ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/version.hpp>
+
+#include <utility>
+
+// Starting a coroutine without co_spawn, for tasks and gather's children. co_spawn wraps
+// the coroutine in an entry frame of its own (528 bytes: two work guards, the handler),
+// dispatches once at the start and posts once at the end (three more blocks) before its
+// handler runs; per task that was most of what spawning cost over hand-written Asio
+// (asyncpp-bench spawn_gather: 0.21 s -> 0.05 s for 200k children; perf, dhat). Our own
+// bottom frame awaits the coroutine and records its outcome in its last step instead.
+// This is the one place that uses Asio's internals for it: awaitable_thread and its entry
+// point, which co_spawn itself uses the same way (boost/asio/impl/co_spawn.hpp, Asio 1.26).
+
+#if BOOST_ASIO_VERSION < 102600
+#error "asyncpp needs Asio 1.26 or later (Boost 1.81)"
+#endif
+
+namespace asyncpp::detail {
+
+/// The bottom frame of a coroutine thread: a coroutine returning this is what
+/// launch_coroutine_thread() runs.
+using thread_entry =
+    boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point, boost::asio::any_io_executor>;
+
+/// Runs `entry` on `ex` now, inline up to its first suspension (as co_spawn does from a
+/// step of the executor's own thread). `state` is the coroutine's cancellation state;
+/// `parent` the slot a reset of that state (a caught cancellation) installs a new one in.
+/// The entry frame must handle every exception itself: one that escapes it is rethrown
+/// from the step that resumed it.
+inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_io_executor& ex,
+                                    boost::asio::cancellation_slot parent, boost::asio::cancellation_state state)
+{
+  boost::asio::detail::awaitable_thread<boost::asio::any_io_executor>(std::move(entry), ex, parent, state).launch();
+}
+
+} // namespace asyncpp::detail
+
+#endif
