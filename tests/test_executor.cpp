@@ -189,6 +189,40 @@ BOOST_AUTO_TEST_CASE(close_does_not_wait_for_a_function_its_executor_dropped)
   BOOST_TEST(!ran);
 }
 
+// Returns come back to the loop through its inbox, a batch per post. One that arrives
+// while the loop is stopped waits there: the next run resumes its awaiter, close() drops it.
+BOOST_AUTO_TEST_CASE(a_return_that_arrives_while_the_loop_is_stopped_waits_for_it)
+{
+  boost::asio::thread_pool first(1), second(1);
+  gate hold_first, hold_second; // each function returns only once the loop has stopped
+  bool frame_gone = false;
+  bool resumed = false;
+  {
+    asyncpp::event_loop loop;
+    auto collected = loop.create_task(loop.run_in_executor(first, [&] {
+      hold_first.arrive_and_wait(1000, 60s);
+      return std::string(100, 'x');
+    }));
+    loop.run_until_complete(yield(3)); // submitted
+    hold_first.release();
+    first.join(); // returned: the result waits in the inbox
+    BOOST_TEST(!collected.done());
+    BOOST_TEST(loop.run_until_complete(collected.wait()) == std::string(100, 'x'));
+
+    loop.create_task([&]() -> awaitable<void> {
+      destroy_flag flag{frame_gone};
+      co_await loop.run_in_executor(second, [&] { hold_second.arrive_and_wait(1000, 60s); });
+      resumed = true;
+    });
+    loop.run_until_complete(yield(3));
+    hold_second.release();
+    second.join();
+    loop.close(); // the return never runs: the awaiting frame goes with the loop
+    BOOST_TEST(frame_gone);
+  }
+  BOOST_TEST(!resumed);
+}
+
 BOOST_AUTO_TEST_CASE(shut_down_default_executor_refuses_new_calls)
 {
   asyncpp::event_loop loop;

@@ -103,11 +103,9 @@ handle event_loop::call_soon_threadsafe(std::function<void()> cb)
   // Touches only the core, which serialises this with close(): never a closed context.
   auto state = std::make_shared<detail::handle_state>();
   auto item = std::make_unique<detail::callback_item>(*core_, std::move(cb), state);
-  const bool posted = detail::loop_core::post_threadsafe(core_, [core = core_.get(), item = std::move(item)]() mutable {
-    core->schedule(*item.release()); // into the ready queue: FIFO with call_soon
-  });
-  if (!posted)
+  if (!core_->queue_threadsafe(*item))
     throw std::runtime_error("asyncpp: call_soon_threadsafe: the event loop is closed");
+  item.release(); // the loop runs (or drops) it now
   return handle(state);
 }
 

@@ -197,18 +197,17 @@ void loop_core::schedule(ready_item& item) noexcept
   }
   if (!running_in_this_thread()) {
     // Another thread (a loop awaiting a task of this one, a worker), or this one outside
-    // run(): handed over through the io_context, serialised with close() like
+    // run(): handed over through the inbox, serialised with close() like
     // call_soon_threadsafe.
+    bool queued = false;
     try {
-      std::lock_guard<std::mutex> guard(threadsafe_mutex_);
-      if (closed())
-        item.drop();
-      else
-        post_to_context(handover{shared_from_this(), &item});
-    } catch (...) { // the handover dropped the item
+      queued = queue_threadsafe(item);
+    } catch (...) {
       std::fputs("asyncpp: out of memory while waking a coroutine of another thread's loop: it was destroyed\n",
                  stderr);
     }
+    if (!queued)
+      item.drop();
     return;
   }
   ready_.push_back(item);
@@ -220,8 +219,51 @@ void loop_core::schedule(ready_item& item) noexcept
   }
 }
 
+bool loop_core::schedule_from_worker(ready_item& item) noexcept
+{
+  try {
+    return queue_threadsafe(item);
+  } catch (...) {
+    std::fputs("asyncpp: out of memory while returning a run_in_executor result: its awaiter waits until the "
+               "loop closes\n",
+               stderr);
+    return false;
+  }
+}
+
+bool loop_core::queue_threadsafe(ready_item& item)
+{
+  std::lock_guard<std::mutex> guard(threadsafe_mutex_);
+  if (closed())
+    return false;
+  if (!inbox_posted_) {
+    post_to_context(inbox_arrival{shared_from_this()}); // the inbox is empty: nothing lost if it throws
+    inbox_posted_ = true;
+  }
+  inbox_.push_back(item);
+  return true;
+}
+
+void loop_core::take_inbox() noexcept
+{
+  std::lock_guard<std::mutex> guard(threadsafe_mutex_);
+  inbox_posted_ = false;
+  while (ready_item* item = inbox_.pop_front())
+    ready_.push_back(*item);
+}
+
+void loop_core::inbox_arrival::operator()() const
+{
+  if (core->closed())
+    return;
+  core->take_inbox();
+  if (!core->drain_posted_)
+    core->run_ready_batch(); // a drain on its way would run them: this step does instead
+}
+
 void loop_core::drop_ready() noexcept
 {
+  take_inbox();
   while (ready_item* item = ready_.pop_front())
     item->drop();
 }
@@ -240,6 +282,11 @@ void loop_core::post_drain()
 void loop_core::run_ready()
 {
   drain_posted_ = false;
+  run_ready_batch();
+}
+
+void loop_core::run_ready_batch()
+{
   run_as_step([this] {
     for (std::size_t batch = ready_.size(); batch > 0; --batch) {
       ready_item* item = ready_.pop_front();
@@ -279,10 +326,10 @@ void loop_core::submit_job(std::shared_ptr<executor_submission> job)
   job_batch_.push_back(&submission);
 }
 
-void loop_core::job_returned(executor_submission& job) noexcept
+std::shared_ptr<executor_submission> loop_core::job_returned(executor_submission& job) noexcept
 {
-  job.unlink();
-  auto keep = std::move(job.registered_); // the caller holds the job too
+  job.list_hook<executor_job_tag>::unlink();
+  return std::move(job.registered_);
 }
 
 void loop_core::stop_jobs() noexcept
@@ -298,7 +345,9 @@ void loop_core::stop_jobs() noexcept
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   job_batch_.clear();
+  take_inbox(); // returns that came meanwhile: into the ready queue, which they now leave
   while (executor_submission* job = outstanding_jobs_.pop_front()) {
+    job->list_hook<ready_tag>::unlink();
     auto keep = std::move(job->registered_);
     job->discard();
   }

@@ -7,6 +7,7 @@
 #include <asyncpp/detail/task_state.hpp>
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -35,28 +36,6 @@ struct executor_result {
   resumer waiter; // empty once the awaiter was resumed (or left by cancellation)
 };
 
-/// The step posted back to the loop when the function returned. Dropped unrun (the loop
-/// closed), it destroys the suspended awaiter with it.
-template <class Job>
-struct executor_job_return {
-  std::shared_ptr<Job> job;
-  executor_job_return(std::shared_ptr<Job> j) : job(std::move(j)) {}
-  executor_job_return(executor_job_return&&) noexcept = default;
-  executor_job_return& operator=(executor_job_return&&) = delete;
-  ~executor_job_return()
-  {
-    if (job)
-      job->waiter.reset();
-  }
-  void operator()()
-  {
-    auto j = std::move(job);
-    j->core->job_returned(*j);
-    if (j->waiter)
-      j->waiter.resume_here();
-  }
-};
-
 /// One run_in_executor call: the function, where it runs, and its result.
 template <class R, class Executor, class Fn>
 class executor_job final : public executor_submission,
@@ -70,14 +49,21 @@ public:
 
   void submit() override
   {
-    boost::asio::post(target_, [self = this->shared_from_this()]() mutable { run(std::move(self)); });
+    boost::asio::post(target_, [self = this->shared_from_this()]() mutable { call(std::move(self)); });
   }
   void discard() noexcept override { this->waiter.reset(); }
+  /// The return, in a step of the loop: the loop lets go of the job, the awaiter resumes.
+  void run() override
+  {
+    const auto keep = this->core->job_returned(*this);
+    if (this->waiter)
+      this->waiter.resume_here();
+  }
 
 private:
-  static void run(std::shared_ptr<executor_job> self)
+  static void call(std::shared_ptr<executor_job> self)
   {
-    // Kept here: `self` goes to the loop, which may drop it and close at once.
+    // Kept here: the loop may close as soon as the job is handed back.
     const std::shared_ptr<loop_core> core = self->core;
     if (!core->try_start_job())
       return; // the loop is closing: nobody awaits the result any more
@@ -89,7 +75,11 @@ private:
     } catch (...) {
       self->error = std::current_exception();
     }
-    core->post_from_worker(executor_job_return<executor_job>(std::move(self)));
+    // The loop keeps the job until its return runs (or until close() drops it): the
+    // worker lets go first, so that the job dies on the loop's thread.
+    executor_job& job = *self;
+    self.reset();
+    core->schedule_from_worker(job);
     core->finish_job(); // the last touch of the loop: close() may go on after it
   }
 
@@ -142,8 +132,9 @@ awaitable<R> run_in_executor_impl(event_loop* loop, Executor ex, Fn fn, wait_fra
     loop = &get_running_loop();
   using job_type = executor_job<R, decltype(resolve_executor(ex, *loop)), Fn>;
   auto job = std::make_shared<job_type>(*loop, resolve_executor(ex, *loop), std::move(fn));
-  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_job{},
-                                                                                          asio::use_awaitable, job, loop, frame);
+  // deferred, awaited here: no coroutine frame of its own, as use_awaitable would make.
+  auto op = asio::async_initiate<const asio::deferred_t&, void(std::exception_ptr)>(initiate_job{}, asio::deferred,
+                                                                                   job, loop, frame);
   co_await std::move(op); // cancelled_error if the awaiter was cancelled
   if (job->error)
     std::rethrow_exception(job->error);

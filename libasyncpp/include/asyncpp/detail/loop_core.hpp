@@ -55,26 +55,6 @@ struct loop_access {
 
 struct executor_job_tag {};
 
-/// A run_in_executor call between its submission and its return to the loop. The loop
-/// keeps it (and so the coroutine awaiting it) until it returns, so close() can destroy
-/// the awaiting frames of functions that never ran, which the job and the frame would
-/// otherwise keep alive for each other.
-class executor_submission : public list_hook<executor_job_tag> {
-public:
-  /// Hands the function to its executor.
-  virtual void submit() = 0;
-  /// The loop closes: destroys the awaiting coroutine without resuming it.
-  virtual void discard() noexcept = 0;
-
-protected:
-  executor_submission() = default;
-  ~executor_submission() = default;
-
-private:
-  friend class loop_core;
-  std::shared_ptr<executor_submission> registered_; // set while the loop keeps it
-};
-
 struct ready_tag {};
 
 /// Which task a step runs, and the record of the wait it resumes from (null: a first
@@ -100,6 +80,30 @@ public:
 protected:
   ready_item() = default;
   ~ready_item() = default;
+};
+
+/// A run_in_executor call between its submission and its return to the loop. The loop
+/// keeps it (and so the coroutine awaiting it) until it returns, so close() can destroy
+/// the awaiting frames of functions that never ran, which the job and the frame would
+/// otherwise keep alive for each other. It is also its own return: the worker hands it to
+/// the loop's inbox (a ready_item), where one post brings a whole batch of returns in,
+/// instead of a post (and a block) per call (asyncpp-bench `executor`).
+class executor_submission : public list_hook<executor_job_tag>, public ready_item {
+public:
+  /// Hands the function to its executor.
+  virtual void submit() = 0;
+  /// The loop closes: destroys the awaiting coroutine without resuming it.
+  virtual void discard() noexcept = 0;
+  /// The loop closed before the return ran: the coroutine goes, stop_jobs() lets go of the job.
+  void drop() noexcept override { discard(); }
+
+protected:
+  executor_submission() = default;
+  ~executor_submission() = default;
+
+private:
+  friend class loop_core;
+  std::shared_ptr<executor_submission> registered_; // set while the loop keeps it
 };
 
 /// A wait in its loop's timer heap (a sleep): queued in the ready queue once its deadline
@@ -195,7 +199,7 @@ private:
 /// that Asio schedules (completions of timers, sockets, co_spawn) stay io_context handlers
 /// and interleave with the batches, as I/O callbacks do with Python's ready callbacks.
 ///
-/// Thread safety: closed(), post_threadsafe() and close() may be called from any thread;
+/// Thread safety: closed(), queue_threadsafe() and close() may be called from any thread;
 /// the rest belongs to the loop's own steps.
 class ASYNCPP_DECL loop_core : public std::enable_shared_from_this<loop_core> {
 public:
@@ -235,7 +239,7 @@ public:
 
   /// True once the loop has closed: from then on, nothing it queued runs.
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-  /// Marks the loop closed; a post_threadsafe() running now finishes first, later ones fail.
+  /// Marks the loop closed; a queue_threadsafe() running now finishes first, later ones fail.
   void close() noexcept
   {
     std::lock_guard<std::mutex> guard(threadsafe_mutex_);
@@ -279,25 +283,15 @@ public:
   {
     schedule(*new posted_step<std::decay_t<F>>(std::forward<F>(f)));
   }
-  /// post() from any thread, at any moment: false (and `f` dropped) when the loop has
-  /// closed. Serialised with close(), so an owned io_context is never posted to while it
-  /// is being destroyed.
-  template <class F>
-  static bool post_threadsafe(const std::shared_ptr<loop_core>& core, F&& f)
-  {
-    std::lock_guard<std::mutex> guard(core->threadsafe_mutex_);
-    if (core->closed())
-      return false;
-    core->post_to_context(step<std::decay_t<F>>{core, std::forward<F>(f)});
-    return true;
-  }
-  /// post() from a run_in_executor worker between try_start_job() and finish_job(), which
-  /// close() waits for: no lock needed, the context is still there.
-  template <class F>
-  void post_from_worker(F&& f)
-  {
-    post_to_context(step<std::decay_t<F>>{shared_from_this(), std::forward<F>(f)});
-  }
+  /// Queues `item` from any thread, at any moment, through the loop's inbox: false (the
+  /// item untouched) when the loop has closed. Serialised with close(), so an owned
+  /// io_context is never posted to while it is being destroyed. Throws, the item
+  /// untouched, when the post that brings the inbox in could not be made.
+  bool queue_threadsafe(ready_item& item);
+  /// Queues `item` from a thread that is not the loop's, like schedule(), except that a
+  /// closed loop leaves the item to its owner (false) instead of dropping it here: for a
+  /// run_in_executor job returning, whose awaiter the loop thread destroys (stop_jobs()).
+  bool schedule_from_worker(ready_item& item) noexcept;
 
   /// Calls `initiate(handler)` with `handler` made to complete on `core`'s strand when
   /// the loop has one (a plain loop's completions already run on its only thread; a null
@@ -350,8 +344,8 @@ public:
   /// came let the pool drain faster than the loop fed it, so every submission woke a
   /// sleeping thread (a context switch per call; asyncpp-bench `executor`, perf).
   void submit_job(std::shared_ptr<executor_submission> job);
-  /// The job's return step runs: the loop lets go of it.
-  void job_returned(executor_submission& job) noexcept;
+  /// The job's return step runs: the loop lets go of it (handed to the caller).
+  std::shared_ptr<executor_submission> job_returned(executor_submission& job) noexcept;
   /// A worker is about to call a submitted function: false once the loop has started
   /// closing (the function is then skipped, and nobody awaits it any more).
   bool try_start_job() noexcept
@@ -369,28 +363,11 @@ public:
   void stop_jobs() noexcept;
 
 private:
-  /// A function posted to the io_context from another thread (it keeps the core alive: an
-  /// adopted io_context may run it after the loop is gone): dropped when the loop has
-  /// closed, else run as a step.
-  template <class F>
-  struct step {
+  /// The io_context handler that takes in what other threads handed over and runs it
+  /// (nothing once the loop has closed: close() dropped the inbox).
+  struct inbox_arrival {
     std::shared_ptr<loop_core> core;
-    F f;
-    void operator()() { core->run_as_step(f); }
-  };
-  /// Hands a ready_item to the loop from another thread; drops it if never run.
-  struct handover {
-    std::shared_ptr<loop_core> core;
-    ready_item* item;
-    handover(std::shared_ptr<loop_core> c, ready_item* i) noexcept : core(std::move(c)), item(i) {}
-    handover(handover&& o) noexcept : core(std::move(o.core)), item(std::exchange(o.item, nullptr)) {}
-    handover& operator=(handover&&) = delete;
-    ~handover()
-    {
-      if (item)
-        item->drop();
-    }
-    void operator()() { core->schedule(*std::exchange(item, nullptr)); }
+    void operator()() const;
   };
   /// The io_context handler that runs one batch of the ready queue.
   struct drain_ready {
@@ -427,6 +404,9 @@ private:
   /// Runs what was queued when the batch began (later items wait for the next batch, so
   /// the io_context's other handlers are never starved).
   void run_ready();
+  void run_ready_batch();
+  /// Moves what other threads handed over into the ready queue (the loop's thread).
+  void take_inbox() noexcept;
 
   static const void* this_thread_token() noexcept
   {
@@ -444,6 +424,11 @@ private:
   std::optional<strand_type> strand_;
   std::atomic<bool> closed_{false};
   std::mutex threadsafe_mutex_;
+  // Items other threads queued (returning jobs, wake-ups of coroutines of this loop): one
+  // post per batch instead of one per item, taken into ready_ by inbox_arrival. Guarded
+  // by threadsafe_mutex_.
+  intrusive_list<ready_item, ready_tag> inbox_;
+  bool inbox_posted_ = false;
   std::atomic<const void*> active_thread_{nullptr};
   intrusive_list<ready_item, ready_tag> ready_;
   intrusive_list<loop_resource, resource_tag> resources_;
