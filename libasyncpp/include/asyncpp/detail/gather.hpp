@@ -93,16 +93,8 @@ private:
   resumer resumer_;
 };
 
-template <class T>
-class light_child;
-
-/// The bottom frame of a light child's coroutine "thread": awaits the child's body, keeps
-/// its outcome and tells the gather, all in the child's own last step.
-template <class T>
-thread_entry run_light_child(light_child<T>* child, gather_core* core);
-
 /// A gather child that is an awaitable: a coroutine thread of its own (not co_spawn's,
-/// see coroutine_thread.hpp) whose bottom frame is run_light_child, its outcome kept here.
+/// see coroutine_thread.hpp) whose bottom frame is run(), its outcome kept here.
 /// No task state, registry entry or post of its own: one record per child, all in one
 /// allocation.
 template <class T>
@@ -129,7 +121,7 @@ public:
     // The coroutine's cancellation state lives in signal_, without a block of its own. Its
     // parent slot stays unconnected: a reset after a caught cancellation leaves the child
     // uncancellable, which is all it can be, as cancel() emits once.
-    launch_coroutine_thread(run_light_child(this, &core), ex, boost::asio::cancellation_slot(),
+    launch_coroutine_thread(run(outcome_notice(this, &core)), ex, boost::asio::cancellation_slot(),
                             boost::asio::cancellation_state(signal_.slot()));
   }
   void cancel() noexcept
@@ -150,16 +142,14 @@ public:
   const wait_record* waits() const noexcept { return started_ && !done_ ? &waits_ : nullptr; }
 
 private:
-  friend thread_entry run_light_child<T>(light_child* child, gather_core* core);
-
   // Tells the gather exactly once: finished, or (its frame destroyed unfinished, as when
   // the loop closes) discarded.
   struct outcome_notice {
     light_child* child;
     gather_core* core;
     outcome_notice(light_child* c, gather_core* g) noexcept : child(c), core(g) {}
-    outcome_notice(const outcome_notice&) = delete;
-    outcome_notice& operator=(const outcome_notice&) = delete;
+    outcome_notice(outcome_notice&& o) noexcept : child(o.child), core(std::exchange(o.core, nullptr)) {}
+    outcome_notice& operator=(outcome_notice&&) = delete;
     ~outcome_notice()
     {
       if (core)
@@ -174,6 +164,26 @@ private:
     }
   };
 
+  /// The bottom frame of the child's coroutine thread: awaits the body, keeps its outcome
+  /// and tells the gather, all in the child's own last step. The notice is its only
+  /// parameter, so the frame holds the two pointers once.
+  static thread_entry run(outcome_notice notice)
+  {
+    light_child* child = notice.child;
+    std::exception_ptr failure;
+    try {
+      if constexpr (std::is_void_v<T>) {
+        co_await std::move(child->body_);
+        child->value_.emplace();
+      } else {
+        child->value_.emplace(co_await std::move(child->body_));
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    notice.finished(std::move(failure));
+  }
+
   awaitable<T> body_;
   std::optional<value_type> value_;
   std::exception_ptr error_;
@@ -183,24 +193,6 @@ private:
   bool done_ = false;
   bool cancel_requested_ = false;
 };
-
-template <class T>
-thread_entry run_light_child(light_child<T>* child, gather_core* core)
-{
-  typename light_child<T>::outcome_notice notice(child, core);
-  std::exception_ptr failure;
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await std::move(child->body_);
-      child->value_.emplace();
-    } else {
-      child->value_.emplace(co_await std::move(child->body_));
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  notice.finished(std::move(failure));
-}
 
 /// A gather child that is a task: gather waits on it like any awaiter.
 template <class T>

@@ -100,6 +100,8 @@ public:
 protected:
   executor_submission() = default;
   ~executor_submission() = default;
+  /// The loop's reference, while it keeps the job.
+  const std::shared_ptr<executor_submission>& registration() const noexcept { return registered_; }
 
 private:
   friend class loop_core;

@@ -132,8 +132,9 @@ void resume_wait(Handler& h, task_state_base* task, wait_end end)
 /// release, a cancellation handler: paths that must not fail) only links it. `Op` derives
 /// from it, is heap-allocated, provides handler() and complete(task), which calls the
 /// handler; from resume_later() on, this base owns it and deletes it once it has run.
-template <class Op>
-class queued_resumption : public ready_item {
+/// `Item`: ready_item, or a class derived from it that Op is used through.
+template <class Op, class Item = ready_item>
+class queued_resumption : public Item {
 public:
   void run() override
   {

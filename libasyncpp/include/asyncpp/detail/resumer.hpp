@@ -38,7 +38,7 @@ public:
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 
   /// The handler's cancellation slot (may be unconnected).
-  boost::asio::cancellation_slot slot() const noexcept { return impl_->slot; }
+  boost::asio::cancellation_slot slot() const noexcept { return impl_->slot(); }
 
   /// Whether resuming clears the handler's cancellation slot now: `keep` when called from
   /// the slot's own cancellation handler, which must not destroy itself while running (the
@@ -49,8 +49,8 @@ public:
   void resume(slot_action slot, wait_end end) noexcept
   {
     base* p = impl_.release();
-    if (slot == slot_action::clear && p->slot.is_connected())
-      p->slot.clear();
+    if (slot == slot_action::clear)
+      clear_slot(*p);
     p->resume(end, resume_mode::later);
   }
 
@@ -59,8 +59,7 @@ public:
   void resume_here()
   {
     base* p = impl_.release();
-    if (p->slot.is_connected())
-      p->slot.clear();
+    clear_slot(*p);
     p->resume(wait_end::completed, resume_mode::here_if_on_loop);
   }
 
@@ -69,16 +68,27 @@ public:
 
 private:
   enum class resume_mode { later, here_if_on_loop };
-  struct base {
-    explicit base(boost::asio::cancellation_slot s) : slot(s) {}
+  // The ready item itself, so that a wait's block has one vtable pointer and no cached
+  // slot: 144 -> 112 bytes with Asio's recycling allocator, for every suspended wait.
+  struct base : ready_item {
     virtual ~base() = default;
     /// Hands itself over to the loop (or runs now): the caller no longer owns it.
     virtual void resume(wait_end end, resume_mode mode) = 0;
-    boost::asio::cancellation_slot slot;
+    virtual boost::asio::cancellation_slot slot() const noexcept = 0;
   };
+  static void clear_slot(const base& p) noexcept
+  {
+    auto slot = p.slot();
+    if (slot.is_connected())
+      slot.clear();
+  }
   template <class Handler>
-  struct impl final : base, queued_resumption<impl<Handler>>, recycled_allocation {
-    explicit impl(Handler&& h) : base(boost::asio::get_associated_cancellation_slot(h)), handler_(std::move(h)) {}
+  struct impl final : queued_resumption<impl<Handler>, base>, recycled_allocation {
+    explicit impl(Handler&& h) : handler_(std::move(h)) {}
+    boost::asio::cancellation_slot slot() const noexcept override
+    {
+      return boost::asio::get_associated_cancellation_slot(handler_);
+    }
     void resume(wait_end end, resume_mode mode) override
     {
       end_ = end;
