@@ -51,50 +51,42 @@ loop_core::~loop_core()
   drop_timers();
 }
 
-bool loop_core::timer_before(std::size_t a, std::size_t b) const noexcept
+void loop_core::place_timer(std::size_t index, const timer_slot& slot) noexcept
 {
-  const timer_entry& x = *timer_heap_[a];
-  const timer_entry& y = *timer_heap_[b];
-  return x.deadline_ < y.deadline_ || (x.deadline_ == y.deadline_ && x.sequence_ < y.sequence_);
+  timer_heap_[index] = slot;
+  slot.entry->heap_index_ = index;
 }
 
-void loop_core::place_timer(std::size_t index, timer_entry* entry) noexcept
-{
-  timer_heap_[index] = entry;
-  entry->heap_index_ = index;
-}
-
-void loop_core::swap_timers(std::size_t a, std::size_t b) noexcept
-{
-  timer_entry* first = timer_heap_[a];
-  place_timer(a, timer_heap_[b]);
-  place_timer(b, first);
-}
-
+// Both sifts move a hole instead of swapping: each slot passed over is written once.
 void loop_core::sift_timer_up(std::size_t index) noexcept
 {
+  const timer_slot moving = timer_heap_[index];
   while (index > 0) {
     const std::size_t parent = (index - 1) / 2;
-    if (!timer_before(index, parent))
-      return;
-    swap_timers(index, parent);
+    if (!moving.before(timer_heap_[parent]))
+      break;
+    place_timer(index, timer_heap_[parent]);
     index = parent;
   }
+  place_timer(index, moving);
 }
 
 void loop_core::sift_timer_down(std::size_t index) noexcept
 {
+  const timer_slot moving = timer_heap_[index];
+  const std::size_t size = timer_heap_.size();
   for (;;) {
     const std::size_t left = 2 * index + 1;
-    if (left >= timer_heap_.size())
-      return;
+    if (left >= size)
+      break;
     const std::size_t right = left + 1;
-    const std::size_t first = right < timer_heap_.size() && timer_before(right, left) ? right : left;
-    if (!timer_before(first, index))
-      return;
-    swap_timers(index, first);
+    const std::size_t first = right < size && timer_heap_[right].before(timer_heap_[left]) ? right : left;
+    if (!timer_heap_[first].before(moving))
+      break;
+    place_timer(index, timer_heap_[first]);
     index = first;
   }
+  place_timer(index, moving);
 }
 
 void loop_core::add_timer(timer_entry& entry, timer_entry::clock::time_point deadline)
@@ -103,12 +95,10 @@ void loop_core::add_timer(timer_entry& entry, timer_entry::clock::time_point dea
     timer_heap_.reserve(std::max<std::size_t>(64, 2 * timer_heap_.capacity()));
   if (!wakeup_)
     wakeup_ = std::make_unique<timer_wakeup>(io_executor());
-  entry.deadline_ = deadline;
-  entry.sequence_ = timer_sequence_++;
-  timer_heap_.push_back(&entry);
+  timer_heap_.push_back(timer_slot{deadline, timer_sequence_++, &entry});
   entry.heap_index_ = timer_heap_.size() - 1;
   sift_timer_up(entry.heap_index_);
-  if (timer_heap_.front() == &entry) {
+  if (timer_heap_.front().entry == &entry) {
     try {
       arm_timer();
     } catch (...) {
@@ -124,12 +114,12 @@ bool loop_core::remove_timer(timer_entry& entry) noexcept
   if (index == timer_entry::not_queued)
     return false;
   entry.heap_index_ = timer_entry::not_queued;
-  timer_entry* last = timer_heap_.back();
+  const timer_slot last = timer_heap_.back();
   timer_heap_.pop_back();
-  if (last != &entry) {
+  if (last.entry != &entry) {
     place_timer(index, last);
     sift_timer_up(index);
-    sift_timer_down(last->heap_index_);
+    sift_timer_down(last.entry->heap_index_);
   }
   // The io_context timer may stay armed for the removed deadline: it then finds nothing
   // due and re-arms for the next one.
@@ -142,17 +132,17 @@ void loop_core::drop_timers() noexcept
   timer_heap_.clear();
   // All out first: a frame destroyed below may cancel another sleep, which must then
   // find it gone from the heap.
-  for (timer_entry* entry : heap)
-    entry->heap_index_ = timer_entry::not_queued;
-  for (timer_entry* entry : heap)
-    entry->drop();
+  for (const timer_slot& slot : heap)
+    slot.entry->heap_index_ = timer_entry::not_queued;
+  for (const timer_slot& slot : heap)
+    slot.entry->drop();
   wakeup_.reset();
 }
 
 void loop_core::arm_timer()
 {
   timer_wakeup& w = *wakeup_;
-  const auto due = timer_heap_.front()->deadline_;
+  const auto due = timer_heap_.front().deadline;
   if (w.armed && w.armed_for <= due)
     return;
   w.armed = false;
@@ -180,8 +170,8 @@ void loop_core::on_timers_due(std::uint64_t generation, bool aborted)
   // Everything due now goes to the ready queue, in deadline order; entries added while
   // those run wait for the next wake-up (Python's _run_once does the same).
   const auto now = timer_entry::clock::now();
-  while (!timer_heap_.empty() && timer_heap_.front()->deadline_ <= now) {
-    timer_entry* due = timer_heap_.front();
+  while (!timer_heap_.empty() && timer_heap_.front().deadline <= now) {
+    timer_entry* due = timer_heap_.front().entry;
     remove_timer(*due);
     schedule(*due);
   }

@@ -26,7 +26,7 @@ namespace asyncpp {
 namespace detail {
 
 /// The awaiter's side of one run_in_executor call, shared with the worker thread. The
-/// worker writes value/error, then posts back to the loop; the rest is loop-only.
+/// worker writes value/error, then hands the job to the loop's inbox; the rest is loop-only.
 template <class R>
 struct executor_result {
   explicit executor_result(std::shared_ptr<loop_core> c) : core(std::move(c)) {}

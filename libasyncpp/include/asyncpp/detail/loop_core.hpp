@@ -123,9 +123,7 @@ protected:
 private:
   friend class loop_core;
   static constexpr std::size_t not_queued = static_cast<std::size_t>(-1);
-  clock::time_point deadline_{};
-  std::uint64_t sequence_ = 0; // equal deadlines come due in the order they were added
-  std::size_t heap_index_ = not_queued;
+  std::size_t heap_index_ = not_queued; // its slot in the heap (the slot holds its deadline)
 };
 
 struct resource_tag {};
@@ -396,9 +394,19 @@ private:
   /// armed for that deadline or an earlier one.
   void arm_timer();
   void on_timers_due(std::uint64_t generation, bool aborted);
-  bool timer_before(std::size_t a, std::size_t b) const noexcept;
-  void place_timer(std::size_t index, timer_entry* entry) noexcept;
-  void swap_timers(std::size_t a, std::size_t b) noexcept;
+  /// A heap slot carries the entry's key, so that ordering the heap reads one contiguous
+  /// array instead of every entry it compares: with 100k sleeps, the pointer chasing was
+  /// 20% of the timers workload (perf, asyncpp-bench).
+  struct timer_slot {
+    timer_entry::clock::time_point deadline;
+    std::uint64_t sequence; // equal deadlines come due in the order they were added
+    timer_entry* entry;
+    bool before(const timer_slot& o) const noexcept
+    {
+      return deadline < o.deadline || (deadline == o.deadline && sequence < o.sequence);
+    }
+  };
+  void place_timer(std::size_t index, const timer_slot& slot) noexcept;
   void sift_timer_up(std::size_t index) noexcept;
   void sift_timer_down(std::size_t index) noexcept;
   /// Posts the handler that drains the ready queue, unless one is on its way.
@@ -434,7 +442,7 @@ private:
   std::atomic<const void*> active_thread_{nullptr};
   intrusive_list<ready_item, ready_tag> ready_;
   intrusive_list<loop_resource, resource_tag> resources_;
-  std::vector<timer_entry*> timer_heap_; // a binary heap on (deadline, sequence)
+  std::vector<timer_slot> timer_heap_; // a binary heap on (deadline, sequence)
   std::uint64_t timer_sequence_ = 0;
   std::unique_ptr<timer_wakeup> wakeup_; // made on the first sleep
   bool drain_posted_ = false;
