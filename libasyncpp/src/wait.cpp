@@ -24,11 +24,9 @@ public:
   template <class Handler>
   void start(Handler&& handler, std::optional<std::chrono::steady_clock::duration> timeout, const wait_frame& frame)
   {
-    const resume_point rp = resume_point_of(handler);
-    note_wait(rp, frame);
+    const resume_point rp = resumer_.begin(std::forward<Handler>(handler), frame);
     loop_ = rp.io_executor_or_running_loop();
     core_ = rp.core;
-    resumer_ = resumer(std::forward<Handler>(handler), rp);
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<leave>(leave{this});
     for (std::size_t i = 0; i < states_.size() && !finished_; ++i) {

@@ -212,21 +212,34 @@ namespace detail {
 /// waited on was destroyed under it), ends cancelled rather than pending forever.
 ASYNCPP_DECL void frame_destroyed(task_state_base& state) noexcept;
 
-/// Ends a task exactly once: finished with its coroutine's outcome, or, when the frame
-/// holding it is destroyed first, with frame_destroyed().
-template <class T>
+/// run_to_end()'s outcome for a task: its body (an awaitable, or a function returning
+/// one, which lives in the bottom frame as long as its coroutine), and the task it ends
+/// exactly once: finished, or, when the frame is destroyed first, with frame_destroyed().
+template <class T, class Body>
 class task_end {
 public:
-  explicit task_end(state_ptr<task_state<T>> s) noexcept : state_(std::move(s)) {}
-  task_end(const task_end&) = delete;
-  task_end& operator=(const task_end&) = delete;
+  task_end(state_ptr<task_state<T>> s, Body body) : state_(std::move(s)), body_(std::move(body)) {}
+  task_end(task_end&&) = default;
+  task_end& operator=(task_end&&) = delete;
   ~task_end()
   {
     if (state_)
       frame_destroyed(*state_);
   }
-  task_state<T>& state() const noexcept { return *state_; }
-  void finish(const std::exception_ptr& e)
+  decltype(auto) body()
+  {
+    if constexpr (is_awaitable<Body>::value)
+      return std::move(body_);
+    else
+      return body_();
+  }
+  template <class... V>
+  void set_value(V&&... v)
+  {
+    if constexpr (sizeof...(V) != 0) // a void task keeps no value
+      state_->set_value(std::forward<V>(v)...);
+  }
+  void finished(const std::exception_ptr& e)
   {
     auto s = std::move(state_);
     s->finish(e);
@@ -234,33 +247,8 @@ public:
 
 private:
   state_ptr<task_state<T>> state_;
+  Body body_;
 };
-
-/// The bottom frame of a task's coroutine thread (coroutine_thread.hpp): runs the body
-/// (an awaitable, or a function returning one, which lives here as long as its coroutine)
-/// and ends the task in the body's last step.
-template <class T, class Body>
-thread_entry run_task(state_ptr<task_state<T>> state, Body body)
-{
-  task_end<T> end(std::move(state));
-  std::exception_ptr failure;
-  try {
-    if constexpr (is_awaitable<Body>::value) {
-      if constexpr (std::is_void_v<T>)
-        co_await std::move(body);
-      else
-        end.state().set_value(co_await std::move(body));
-    } else {
-      if constexpr (std::is_void_v<T>)
-        co_await body();
-      else
-        end.state().set_value(co_await body());
-    }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  end.finish(failure);
-}
 
 /// The posted first step of a task (started inline, it would run inside its creator's step).
 template <class T, class Body>
@@ -277,7 +265,8 @@ struct task_start {
     const boost::asio::any_io_executor ex = task_executor(state->executor(), state.get());
     const boost::asio::cancellation_slot slot = state->cancellation_slot();
     current_task_scope scope(state.get()); // its first step is this one
-    launch_coroutine_thread(run_task<T>(state, std::move(body)), ex, slot, boost::asio::cancellation_state(slot));
+    launch_coroutine_thread(run_to_end<T>(task_end<T, Body>(state, std::move(body))), ex, slot,
+                            boost::asio::cancellation_state(slot));
   }
 };
 

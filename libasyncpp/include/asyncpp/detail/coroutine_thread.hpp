@@ -8,6 +8,8 @@
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/version.hpp>
 
+#include <exception>
+#include <type_traits>
 #include <utility>
 
 // Starting a coroutine without co_spawn, for tasks and gather's children. co_spawn wraps
@@ -39,6 +41,29 @@ inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_i
                                     boost::asio::cancellation_slot parent, boost::asio::cancellation_state state)
 {
   boost::asio::detail::awaitable_thread<boost::asio::any_io_executor>(std::move(entry), ex, parent, state).launch();
+}
+
+/// The bottom frame of a coroutine thread that runs one coroutine of result T to its end
+/// (a task's, a gather child's): awaits `outcome.body()`, hands its value to
+/// `outcome.set_value(...)` (no argument for void) and its end to
+/// `outcome.finished(failure)`, all in the coroutine's own last step. The outcome is the
+/// frame's only parameter; destroyed before finished() (the frame destroyed unfinished, as
+/// when the loop closes), it reports that itself.
+template <class T, class Outcome>
+thread_entry run_to_end(Outcome outcome)
+{
+  std::exception_ptr failure;
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await outcome.body();
+      outcome.set_value();
+    } else {
+      outcome.set_value(co_await outcome.body());
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  outcome.finished(std::move(failure));
 }
 
 } // namespace asyncpp::detail

@@ -106,9 +106,7 @@ struct initiate_job {
                   const wait_frame& frame) const
   {
     const std::shared_ptr<Job>& job = job_ref.get();
-    const resume_point rp = resume_point_of(handler);
-    note_wait(rp, frame);
-    job->waiter = resumer(std::forward<Handler>(handler), rp);
+    job->waiter.begin(std::forward<Handler>(handler), frame);
     if (job->waiter.slot().is_connected())
       job->waiter.slot().template emplace<job_cancel<Job>>(job_cancel<Job>{job.get()});
     loop_access::core(*loop)->submit_job(job);

@@ -43,11 +43,9 @@ public:
   template <class Handler>
   void start(Handler&& handler, const wait_frame& frame)
   {
-    const resume_point rp = resume_point_of(handler);
-    note_wait(rp, frame);
+    const resume_point rp = resumer_.begin(std::forward<Handler>(handler), frame);
     loop_ = rp.io_executor_or_running_loop();
     parent_ = rp.task;
-    resumer_ = resumer(std::forward<Handler>(handler), rp);
     if (resumer_.slot().is_connected())
       resumer_.slot().emplace<outside_cancel>(this);
     starting_ = true;
@@ -94,7 +92,7 @@ private:
 };
 
 /// A gather child that is an awaitable: a coroutine thread of its own (not co_spawn's,
-/// see coroutine_thread.hpp) whose bottom frame is run(), its outcome kept here.
+/// see coroutine_thread.hpp) run to its end by run_to_end(), its outcome kept here.
 /// No task state, registry entry or post of its own: one record per child, all in one
 /// allocation.
 template <class T>
@@ -121,7 +119,7 @@ public:
     // The coroutine's cancellation state lives in signal_, without a block of its own. Its
     // parent slot stays unconnected: a reset after a caught cancellation leaves the child
     // uncancellable, which is all it can be, as cancel() emits once.
-    launch_coroutine_thread(run(outcome_notice(this, &core)), ex, boost::asio::cancellation_slot(),
+    launch_coroutine_thread(run_to_end<T>(outcome_notice(this, &core)), ex, boost::asio::cancellation_slot(),
                             boost::asio::cancellation_state(signal_.slot()));
   }
   void cancel() noexcept
@@ -142,8 +140,8 @@ public:
   const wait_record* waits() const noexcept { return started_ && !done_ ? &waits_ : nullptr; }
 
 private:
-  // Tells the gather exactly once: finished, or (its frame destroyed unfinished, as when
-  // the loop closes) discarded.
+  // run_to_end()'s outcome: keeps the child's, and tells the gather exactly once: finished,
+  // or (its frame destroyed unfinished, as when the loop closes) discarded.
   struct outcome_notice {
     light_child* child;
     gather_core* core;
@@ -155,6 +153,12 @@ private:
       if (core)
         core->child_discarded();
     }
+    awaitable<T>&& body() noexcept { return std::move(child->body_); }
+    template <class... V>
+    void set_value(V&&... v)
+    {
+      child->value_.emplace(std::forward<V>(v)...);
+    }
     void finished(std::exception_ptr e) noexcept
     {
       child->done_ = true;
@@ -163,26 +167,6 @@ private:
       std::exchange(core, nullptr)->child_finished(child->error_);
     }
   };
-
-  /// The bottom frame of the child's coroutine thread: awaits the body, keeps its outcome
-  /// and tells the gather, all in the child's own last step. The notice is its only
-  /// parameter, so the frame holds the two pointers once.
-  static thread_entry run(outcome_notice notice)
-  {
-    light_child* child = notice.child;
-    std::exception_ptr failure;
-    try {
-      if constexpr (std::is_void_v<T>) {
-        co_await std::move(child->body_);
-        child->value_.emplace();
-      } else {
-        child->value_.emplace(co_await std::move(child->body_));
-      }
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    notice.finished(std::move(failure));
-  }
 
   awaitable<T> body_;
   std::optional<value_type> value_;

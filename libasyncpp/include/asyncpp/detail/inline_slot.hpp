@@ -6,47 +6,33 @@
 
 #include <cstddef>
 #include <new>
-#include <type_traits>
 #include <utility>
 
 namespace asyncpp::detail {
 
-/// A cancellation signal whose one handler lives inside the signal itself, for the
-/// operations that accept any slot type (co_spawn emplaces its forwarding handler through
-/// the slot's emplace()). asio::cancellation_signal allocates a block for every handler:
-/// for a gather child that was one more allocation per child, and the block that kept
-/// spawn_gather's peak memory 35% above raw Asio's (asyncpp-bench, dhat).
+/// A cancellation signal whose one handler lives inside the signal itself, for what
+/// accepts any slot type: a gather child's coroutine keeps its cancellation state here
+/// (asio::cancellation_state emplaces it through the slot's emplace()).
+/// asio::cancellation_signal allocates a block for every handler: for a gather child that
+/// was one more allocation per child, and the block that kept spawn_gather's peak memory
+/// 35% above raw Asio's (asyncpp-bench, dhat).
 template <std::size_t Capacity>
 class inline_cancellation_signal {
 public:
-  /// What get_associated_cancellation_slot() gives the operation (Asio's slot interface).
+  /// The part of Asio's slot interface that asio::cancellation_state uses.
   class slot_type {
   public:
-    slot_type() noexcept = default;
     explicit slot_type(inline_cancellation_signal* signal) noexcept : signal_(signal) {}
 
     bool is_connected() const noexcept { return signal_ != nullptr; }
-    bool has_handler() const noexcept { return signal_ && signal_->call_; }
     template <class Handler, class... Args>
     Handler& emplace(Args&&... args)
     {
       return signal_->template emplace<Handler>(std::forward<Args>(args)...);
     }
-    template <class Handler>
-    std::decay_t<Handler>& assign(Handler&& h)
-    {
-      return emplace<std::decay_t<Handler>>(std::forward<Handler>(h));
-    }
-    void clear() noexcept
-    {
-      if (signal_)
-        signal_->clear();
-    }
-    friend bool operator==(const slot_type& a, const slot_type& b) noexcept { return a.signal_ == b.signal_; }
-    friend bool operator!=(const slot_type& a, const slot_type& b) noexcept { return a.signal_ != b.signal_; }
 
   private:
-    inline_cancellation_signal* signal_ = nullptr;
+    inline_cancellation_signal* signal_;
   };
 
   inline_cancellation_signal() = default;

@@ -22,10 +22,6 @@ namespace asyncpp::detail {
 class resumer {
 public:
   resumer() noexcept = default;
-  template <class Handler>
-  explicit resumer(Handler&& h) : impl_(std::make_unique<impl<std::decay_t<Handler>>>(std::forward<Handler>(h)))
-  {
-  }
   /// With where the handler resumes, as the initiation computed it (see queued_resumption::locate).
   template <class Handler>
   resumer(Handler&& h, const resume_point& rp)
@@ -33,6 +29,17 @@ public:
     auto located = std::make_unique<impl<std::decay_t<Handler>>>(std::forward<Handler>(h));
     located->locate(rp);
     impl_ = std::move(located);
+  }
+
+  /// A wait begins (queued_resumption::begin_wait): holds the handler, notes the wait in
+  /// the coroutine's record and returns where the coroutine resumes.
+  template <class Handler>
+  resume_point begin(Handler&& h, const wait_frame& frame)
+  {
+    auto held = std::make_unique<impl<std::decay_t<Handler>>>(std::forward<Handler>(h));
+    const resume_point rp = held->begin_wait(frame);
+    impl_ = std::move(held);
+    return rp;
   }
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }

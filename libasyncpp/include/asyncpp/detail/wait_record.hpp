@@ -110,8 +110,9 @@ ASYNCPP_DECL std::string format_what(const wait_frame& frame);
 /// async_initiate with use_awaitable, which keeps the initiation's arguments (the frame
 /// among them) in its own coroutine frame until the wait's handler runs, or with deferred,
 /// awaited at once, whose operation keeps them in the awaiting coroutine's frame as long;
-/// the step that runs the handler clears the record first. One pointer per task and per gather child, one store
-/// per wait (a copy per wait and 48 bytes per gather child cost spawn_gather 50%).
+/// the step that runs the handler clears the record first. One pointer per task and per
+/// gather child, one store per wait (a copy per wait and 48 bytes per gather child cost
+/// spawn_gather 50%).
 class wait_record {
 public:
   wait_record() = default;
