@@ -265,7 +265,7 @@ struct task_start {
     const boost::asio::any_io_executor ex = task_executor(state->executor(), state.get());
     const boost::asio::cancellation_slot slot = state->cancellation_slot();
     current_task_scope scope(state.get()); // its first step is this one
-    launch_coroutine_thread(run_to_end<T>(task_end<T, Body>(state, std::move(body))), ex, slot,
+    launch_coroutine_thread(run_to_end<T>::run(task_end<T, Body>(state, std::move(body))), ex, slot,
                             boost::asio::cancellation_state(slot));
   }
 };

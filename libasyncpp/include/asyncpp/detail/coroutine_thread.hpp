@@ -48,23 +48,28 @@ inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_i
 /// `outcome.set_value(...)` (no argument for void) and its end to
 /// `outcome.finished(failure)`, all in the coroutine's own last step. The outcome is the
 /// frame's only parameter; destroyed before finished() (the frame destroyed unfinished, as
-/// when the loop closes), it reports that itself.
-template <class T, class Outcome>
-thread_entry run_to_end(Outcome outcome)
-{
-  std::exception_ptr failure;
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await outcome.body();
-      outcome.set_value();
-    } else {
-      outcome.set_value(co_await outcome.body());
+/// when the loop closes), it reports that itself. A static member rather than a function
+/// template: g++ 12 warns (-Wsubobject-linkage) about the frame of a namespace-scope
+/// coroutine template instantiated with a type from an anonymous namespace.
+template <class T>
+struct run_to_end {
+  template <class Outcome>
+  static thread_entry run(Outcome outcome)
+  {
+    std::exception_ptr failure;
+    try {
+      if constexpr (std::is_void_v<T>) {
+        co_await outcome.body();
+        outcome.set_value();
+      } else {
+        outcome.set_value(co_await outcome.body());
+      }
+    } catch (...) {
+      failure = std::current_exception();
     }
-  } catch (...) {
-    failure = std::current_exception();
+    outcome.finished(std::move(failure));
   }
-  outcome.finished(std::move(failure));
-}
+};
 
 } // namespace asyncpp::detail
 

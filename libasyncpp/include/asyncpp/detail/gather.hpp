@@ -119,7 +119,7 @@ public:
     // The coroutine's cancellation state lives in signal_, without a block of its own. Its
     // parent slot stays unconnected: a reset after a caught cancellation leaves the child
     // uncancellable, which is all it can be, as cancel() emits once.
-    launch_coroutine_thread(run_to_end<T>(outcome_notice(this, &core)), ex, boost::asio::cancellation_slot(),
+    launch_coroutine_thread(run_to_end<T>::run(outcome_notice(this, &core)), ex, boost::asio::cancellation_slot(),
                             boost::asio::cancellation_state(signal_.slot()));
   }
   void cancel() noexcept
