@@ -7,6 +7,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
+#include <exception>
+#include <string>
 #include <type_traits>
 
 BOOST_AUTO_TEST_SUITE(errors_hpp)
@@ -30,6 +32,23 @@ BOOST_AUTO_TEST_CASE(cancelled_error_is_not_a_std_exception)
   }
   BOOST_TEST(!swallowed);
   BOOST_TEST(seen);
+}
+
+// Copies share the message: making an exception_ptr of one (std::make_exception_ptr
+// copies it) cannot fail, and asyncpp makes them without throwing.
+BOOST_AUTO_TEST_CASE(cancelled_error_copies_share_their_message)
+{
+  const asyncpp::cancelled_error original(std::string(100, 'm'));
+  const asyncpp::cancelled_error copy = original; // NOLINT(performance-unnecessary-copy-initialization)
+  // The same characters, not equal ones.
+  BOOST_TEST(static_cast<const void*>(copy.what()) == static_cast<const void*>(original.what()));
+  BOOST_TEST(copy.message() == std::string(100, 'm'));
+  BOOST_TEST(asyncpp::cancelled_error().message().empty());
+  try {
+    std::rethrow_exception(std::make_exception_ptr(original));
+  } catch (const asyncpp::cancelled_error& e) {
+    BOOST_TEST(static_cast<const void*>(e.what()) == static_cast<const void*>(original.what()));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(error_bases)

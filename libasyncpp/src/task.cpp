@@ -36,15 +36,12 @@ bool is_operation_aborted(const std::exception_ptr& e) noexcept
   }
 }
 
-/// `error` as an exception_ptr. Not std::make_exception_ptr: it copies the error, and a
-/// copy that fails to allocate its message silently yields a std::bad_alloc instead.
+/// `error` as an exception_ptr. Not thrown and caught: the first throw in a process makes
+/// the unwinder read its tables, 0.22 MiB of peak RSS (smaps, asyncpp-bench executor). The
+/// copy std::make_exception_ptr makes shares the message: it cannot fail.
 std::exception_ptr captured(cancelled_error error)
 {
-  try {
-    throw std::move(error); // moved: allocates nothing more
-  } catch (...) {
-    return std::current_exception();
-  }
+  return std::make_exception_ptr(std::move(error));
 }
 
 std::uint64_t next_task_number() noexcept

@@ -5,6 +5,7 @@
 #include <asyncpp/config.hpp>
 
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -19,14 +20,23 @@ namespace asyncpp {
 class ASYNCPP_DECL cancelled_error {
 public:
   cancelled_error() = default;
-  explicit cancelled_error(std::string message) : message_(std::move(message)) {}
+  explicit cancelled_error(std::string message)
+      : message_(message.empty() ? nullptr : std::make_shared<const std::string>(std::move(message)))
+  {
+  }
   /// The message given to task::cancel(), or "cancelled" when there was none.
-  const char* what() const noexcept { return message_.empty() ? "cancelled" : message_.c_str(); }
+  const char* what() const noexcept { return message_ ? message_->c_str() : "cancelled"; }
   /// The message given to task::cancel() (may be empty).
-  const std::string& message() const noexcept { return message_; }
+  const std::string& message() const noexcept { return message_ ? *message_ : no_message(); }
 
 private:
-  std::string message_;
+  static const std::string& no_message() noexcept
+  {
+    static const std::string none;
+    return none;
+  }
+  // Shared, so that copying the error (as std::make_exception_ptr does) never allocates.
+  std::shared_ptr<const std::string> message_;
 };
 
 /// Raised when wait_for() or a timeout expires.
