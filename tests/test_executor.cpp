@@ -39,6 +39,9 @@ struct gate {
   }
 };
 
+/// Where a function found itself running.
+enum where { on_first, on_second, on_strand, on_default, elsewhere };
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(executor_hpp)
@@ -140,6 +143,72 @@ ASYNCPP_TEST_CASE(default_pool_size_matches_python)
   for (bool m : co_await asyncpp::gather(std::move(extra)))
     met += m;
   BOOST_TEST(met < expected + 1);
+}
+
+// Calls awaited together are handed over in one step of the loop, each run of calls for
+// one executor as one queue (job_drain): each call still reaches its own executor.
+ASYNCPP_TEST_CASE(one_batch_for_several_executors_reaches_each_of_them)
+{
+  auto& loop = asyncpp::get_running_loop();
+  boost::asio::thread_pool first(2), second(2);
+  auto strand = boost::asio::make_strand(first);
+  std::vector<awaitable<where>> calls;
+  std::vector<where> expected;
+  for (int i = 0; i < 24; ++i) {
+    // Runs of one, two and three calls for the same executor, mixed.
+    switch ((i / 3 + i % 2) % 4) {
+    case 0:
+      calls.push_back(loop.run_in_executor(first, [&] {
+        return first.get_executor().running_in_this_thread() ? on_first : elsewhere;
+      }));
+      expected.push_back(on_first);
+      break;
+    case 1:
+      calls.push_back(loop.run_in_executor(second.get_executor(), [&] {
+        return second.get_executor().running_in_this_thread() ? on_second : elsewhere;
+      }));
+      expected.push_back(on_second);
+      break;
+    case 2:
+      calls.push_back(loop.run_in_executor(strand, [&] { return strand.running_in_this_thread() ? on_strand : elsewhere; }));
+      expected.push_back(on_strand);
+      break;
+    default:
+      calls.push_back(loop.run_in_executor(nullptr, [&] {
+        return first.get_executor().running_in_this_thread() || second.get_executor().running_in_this_thread()
+                   ? elsewhere
+                   : on_default;
+      }));
+      expected.push_back(on_default);
+    }
+  }
+  const auto seen = co_await asyncpp::gather(std::move(calls));
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+  first.join();
+  second.join();
+}
+
+// A queue of calls spreads over the executor's threads: as many run at once as it has.
+ASYNCPP_TEST_CASE(a_batch_runs_on_every_thread_of_its_pool_and_no_more)
+{
+  auto& loop = asyncpp::get_running_loop();
+  boost::asio::thread_pool pool(3);
+  gate all;
+  std::atomic<int> running{0}, most{0};
+  std::vector<awaitable<bool>> calls;
+  for (int i = 0; i < 12; ++i)
+    calls.push_back(loop.run_in_executor(pool, [&] {
+      const int now = ++running;
+      for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+      }
+      const bool met = all.arrive_and_wait(3, 10s); // the first three meet, the rest pass
+      --running;
+      return met;
+    }));
+  for (bool met : co_await asyncpp::gather(std::move(calls)))
+    BOOST_TEST(met);
+  BOOST_TEST(most.load() == 3);
+  pool.join();
 }
 
 BOOST_AUTO_TEST_CASE(cancelling_the_awaiter_is_prompt_and_the_loop_waits_for_the_function)

@@ -301,10 +301,21 @@ void loop_core::submit_job(std::shared_ptr<executor_submission> job)
     try {
       post([this] {
         job_flush_posted_ = false;
-        auto batch = std::move(job_batch_);
-        job_batch_.clear();
-        for (auto* j : batch)
-          j->submit();
+        std::vector<executor_submission*> batch;
+        batch.swap(job_batch_);
+        // Runs of jobs for the same executor go as one (see executor_job.hpp's job_drain).
+        for (std::size_t first = 0; first < batch.size();) {
+          std::size_t end = first + 1;
+          while (end < batch.size() && batch[first]->same_target(*batch[end]))
+            ++end;
+          batch[first]->submit_run(std::span<executor_submission* const>(batch.data() + first, end - first));
+          first = end;
+        }
+        // The next batch reuses the vector: growing it anew each time was several large
+        // allocations per batch.
+        batch.clear();
+        if (job_batch_.empty())
+          job_batch_.swap(batch);
       });
     } catch (...) {
       job_flush_posted_ = false;

@@ -36,7 +36,7 @@ class [[nodiscard]] to_thread : public awaitable<detail::call_result_t<F, Args..
 public:
   to_thread(F&& f, Args&&... args, std::source_location where = std::source_location::current())
       : awaitable<result_type>(detail::run_in_executor_impl<result_type>(
-            nullptr, nullptr, detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...),
+            detail::cached_frame, nullptr, nullptr, detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...),
             detail::wait_frame::named("to_thread()", where)))
   {
   }

@@ -265,7 +265,7 @@ struct task_start {
     const boost::asio::any_io_executor ex = task_executor(state->executor(), state.get());
     const boost::asio::cancellation_slot slot = state->cancellation_slot();
     current_task_scope scope(state.get()); // its first step is this one
-    launch_coroutine_thread(run_to_end<T>::run(task_end<T, Body>(state, std::move(body))), ex, slot,
+    launch_coroutine_thread(run_to_end<T>::run(cached_frame, task_end<T, Body>(state, std::move(body))), ex, slot,
                             boost::asio::cancellation_state(slot));
   }
 };
@@ -280,7 +280,12 @@ task<T> spawn_task(event_loop& loop, Body body, std::string name, const std::sou
   state->set_created_at(where);
   task<T> handle(raw);
   // The step holds the state, which keeps the core alive.
-  loop_access::core(loop)->post(task_start<T, Body>{std::move(state), std::move(body)});
+  try {
+    loop_access::core(loop)->post(task_start<T, Body>{std::move(state), std::move(body)});
+  } catch (...) {
+    frame_destroyed(*raw); // it will never start: it ends cancelled, as a task whose frame went
+    throw;
+  }
   return handle;
 }
 

@@ -2,6 +2,8 @@
 #ifndef ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
 #define ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
 
+#include <asyncpp/detail/cached_frame.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -54,7 +56,7 @@ inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_i
 template <class T>
 struct run_to_end {
   template <class Outcome>
-  static thread_entry run(Outcome outcome)
+  static thread_entry run(cached_frame_t, Outcome outcome)
   {
     std::exception_ptr failure;
     try {

@@ -119,8 +119,21 @@ public:
     // The coroutine's cancellation state lives in signal_, without a block of its own. Its
     // parent slot stays unconnected: a reset after a caught cancellation leaves the child
     // uncancellable, which is all it can be, as cancel() emits once.
-    launch_coroutine_thread(run_to_end<T>::run(outcome_notice(this, &core)), ex, boost::asio::cancellation_slot(),
-                            boost::asio::cancellation_state(signal_.slot()));
+    try {
+      launch_coroutine_thread(run_to_end<T>::run(cached_frame, outcome_notice(this, &core)), ex,
+                              boost::asio::cancellation_slot(), boost::asio::cancellation_state(signal_.slot()));
+    } catch (...) {
+      // Its frame could not be allocated, or an operation its first step began threw out
+      // of its coroutine thread, whose frames Asio destroys in a later step: the child
+      // failed with it, and that frame's notice is disarmed.
+      if (done_)
+        throw;
+      if (notice_)
+        std::exchange(notice_, nullptr)->core = nullptr;
+      done_ = true;
+      error_ = std::current_exception();
+      core.child_finished(error_);
+    }
   }
   void cancel() noexcept
   {
@@ -142,15 +155,20 @@ public:
 private:
   // run_to_end()'s outcome: keeps the child's, and tells the gather exactly once: finished,
   // or (its frame destroyed unfinished, as when the loop closes) discarded.
+  // It is armed once moved into the coroutine's frame (where it registers with the child):
+  // the argument itself, destroyed when the frame cannot be allocated, reports nothing.
   struct outcome_notice {
     light_child* child;
     gather_core* core;
     outcome_notice(light_child* c, gather_core* g) noexcept : child(c), core(g) {}
-    outcome_notice(outcome_notice&& o) noexcept : child(o.child), core(std::exchange(o.core, nullptr)) {}
+    outcome_notice(outcome_notice&& o) noexcept : child(o.child), core(std::exchange(o.core, nullptr))
+    {
+      child->notice_ = this;
+    }
     outcome_notice& operator=(outcome_notice&&) = delete;
     ~outcome_notice()
     {
-      if (core)
+      if (core && child->notice_ == this)
         core->child_discarded();
     }
     awaitable<T>&& body() noexcept { return std::move(child->body_); }
@@ -173,6 +191,7 @@ private:
   std::exception_ptr error_;
   inline_cancellation_signal<32> signal_; // holds the coroutine's cancellation state
   wait_record waits_; // what this child waits on, under the task that awaits the gather
+  outcome_notice* notice_ = nullptr; // the armed one, in the coroutine's frame
   bool started_ = false;
   bool done_ = false;
   bool cancel_requested_ = false;
@@ -283,12 +302,13 @@ private:
 /// The children of a range gather, built in place in one allocation: they never move (the
 /// coroutines they start point at them). One block, where a std::deque's many nodes, freed
 /// among the children's own small blocks, sent glibc into malloc_consolidate for 25% of
-/// spawn_gather (perf, asyncpp-bench).
+/// spawn_gather (perf, asyncpp-bench); from the block cache, which keeps it for the next
+/// gather of as many children instead of freeing it (see block_cache).
 template <class Child>
 class child_array {
 public:
   template <class A>
-  explicit child_array(std::vector<A>& items) : data_(std::allocator<Child>().allocate(items.size())),
+  explicit child_array(std::vector<A>& items) : data_(cached_allocator<Child>().allocate(items.size())),
                                                 capacity_(items.size())
   {
     try {
@@ -316,7 +336,7 @@ private:
   {
     while (size_ > 0)
       data_[--size_].~Child();
-    std::allocator<Child>().deallocate(data_, capacity_);
+    cached_allocator<Child>().deallocate(data_, capacity_);
   }
 
   Child* data_;

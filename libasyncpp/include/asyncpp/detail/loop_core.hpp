@@ -3,6 +3,7 @@
 #define ASYNCPP_DETAIL_LOOP_CORE_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/block_cache.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/wait_record.hpp>
 
@@ -12,7 +13,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
-#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -90,18 +91,26 @@ protected:
 /// instead of a post (and a block) per call (asyncpp-bench `executor`).
 class executor_submission : public list_hook<executor_job_tag>, public ready_item {
 public:
-  /// Hands the function to its executor.
-  virtual void submit() = 0;
+  /// Hands the functions of `run` to their executor: this job's and those of the jobs
+  /// after it, which all have the same one (same_target()).
+  virtual void submit_run(std::span<executor_submission* const> run) = 0;
+  /// Whether `other`'s function goes to an executor equal to this one's.
+  virtual bool same_target(const executor_submission& other) const noexcept = 0;
+  /// Identifies the type of the executor: same_target() compares executors of one type.
+  virtual const void* target_kind() const noexcept = 0;
+  /// On the executor: calls the function and hands the job back to its loop. `self` is
+  /// a reference to this job, which the call lets go of before the job reaches the loop.
+  virtual void call(std::shared_ptr<executor_submission> self) noexcept = 0;
   /// The loop closes: destroys the awaiting coroutine without resuming it.
   virtual void discard() noexcept = 0;
   /// The loop closed before the return ran: the coroutine goes, stop_jobs() lets go of the job.
   void drop() noexcept override { discard(); }
+  /// The loop's reference, while it keeps the job.
+  const std::shared_ptr<executor_submission>& registration() const noexcept { return registered_; }
 
 protected:
   executor_submission() = default;
   ~executor_submission() = default;
-  /// The loop's reference, while it keeps the job.
-  const std::shared_ptr<executor_submission>& registration() const noexcept { return registered_; }
 
 private:
   friend class loop_core;
@@ -141,23 +150,11 @@ protected:
   ~loop_resource() { unlink(); }
 };
 
-/// Class-specific new/delete from Asio's per-thread recycling cache, which Asio's own
-/// handlers use: an item allocated per step costs what the post it replaces cost.
+/// Class-specific new/delete from the thread's block cache: an item allocated per step
+/// costs less than the post it replaces.
 struct recycled_allocation {
-  static void* operator new(std::size_t size)
-  {
-    return boost::asio::recycling_allocator<std::max_align_t>().allocate(blocks(size));
-  }
-  static void operator delete(void* p, std::size_t size) noexcept
-  {
-    boost::asio::recycling_allocator<std::max_align_t>().deallocate(static_cast<std::max_align_t*>(p), blocks(size));
-  }
-
-private:
-  static std::size_t blocks(std::size_t size) noexcept
-  {
-    return (size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
-  }
+  static void* operator new(std::size_t size) { return block_cache::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { block_cache::deallocate(p, size); }
 };
 
 /// A function queued as a step of a loop.

@@ -68,7 +68,7 @@ template <class Executor, class F, class... Args>
 auto event_loop::run_in_executor(Executor&& ex, F&& f, Args&&... args)
 {
   using R = detail::call_result_t<F, Args...>;
-  return detail::run_in_executor_impl<R>(this, detail::keep_executor(std::forward<Executor>(ex)),
+  return detail::run_in_executor_impl<R>(detail::cached_frame, this, detail::keep_executor(std::forward<Executor>(ex)),
                                          detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...),
                                          // A member function cannot default a location after its pack.
                                          detail::wait_frame::named("run_in_executor()", {}));
