@@ -134,14 +134,24 @@ namespace {
 
 struct workload {
   std::string name;
-  bool has_slot_variant; // spawn workloads: also measure Asio with a slot per child
-  bool server_cpu;       // I/O workloads: compare the server's CPU time per operation
+  bool server_cpu; // I/O workloads: compare the server's CPU time per operation
+  // A second raw-Asio side measured as an extra anchor (empty: none), with its label:
+  // Asio binding a cancellation slot per child (spawn workloads); Asio posting each
+  // function and each result on its own (executor, whose main anchor batches them).
+  std::string variant;
+  std::string variant_label;
 };
 
 const std::vector<workload> all_workloads = {
-    {"spawn_gather", true, false}, {"spawn_yield_gather", true, false}, {"yield", false, false},
-    {"timers", false, false},      {"executor", false, false},          {"echo", false, true},
-    {"stream_lines", false, true}, {"strand_spawn_gather", false, false}, {"strand_yield", false, false},
+    {"spawn_gather", false, "asio_slots", "  vs asio+slots"},
+    {"spawn_yield_gather", false, "asio_slots", "  vs asio+slots"},
+    {"yield", false, "", ""},
+    {"timers", false, "", ""},
+    {"executor", false, "asio_per_call", "  vs asio per call"},
+    {"echo", true, "", ""},
+    {"stream_lines", true, "", ""},
+    {"strand_spawn_gather", false, "", ""},
+    {"strand_yield", false, "", ""},
 };
 
 const workload& find_workload(const std::string& name)
@@ -217,7 +227,7 @@ bench::measurement run_one(const std::string& name, const std::string& side, con
   if (name == "timers")
     return mine ? A::timers(p) : R::timers(p);
   if (name == "executor")
-    return mine ? A::executor(p) : R::executor(p);
+    return mine ? A::executor(p) : R::executor(p, side != "asio_per_call");
   if (name == "stream_lines")
     return mine ? A::stream_lines(p) : R::stream_lines(p);
   return mine ? A::echo(p) : R::echo(p);
@@ -353,8 +363,8 @@ int serve_main(const std::string& side, const options& o)
 std::vector<std::string> sides_of(const workload& w)
 {
   std::vector<std::string> sides{"asyncpp", "asio"};
-  if (w.has_slot_variant)
-    sides.push_back("asio_slots");
+  if (!w.variant.empty())
+    sides.push_back(w.variant);
   return sides;
 }
 
@@ -375,13 +385,13 @@ void print_row(const std::string& name, const bench::params& p, const workload& 
   const auto per_op = [&](const sample& s) { return s.per_op(w.server_cpu); };
   const auto ratio = paired_ratios(mine_runs, raw_runs, per_op);
   const auto rss = paired_ratios(mine_runs, raw_runs, [](const sample& s) { return static_cast<double>(s.rss_kib); });
-  // The spawn workloads' extra anchor: Asio binding a cancellation slot per child.
-  std::optional<side_summary> slots;
-  std::optional<paired> vs_slots;
-  if (by_side.count("asio_slots")) {
-    const auto& slot_runs = by_side["asio_slots"];
-    slots = summarize(slot_runs, w.server_cpu);
-    vs_slots = paired_ratios(mine_runs, slot_runs, per_op);
+  // The workload's extra anchor, if it has one.
+  std::optional<side_summary> variant;
+  std::optional<paired> vs_variant;
+  if (!w.variant.empty() && by_side.count(w.variant)) {
+    const auto& variant_runs = by_side[w.variant];
+    variant = summarize(variant_runs, w.server_cpu);
+    vs_variant = paired_ratios(mine_runs, variant_runs, per_op);
   }
   if (json) {
     std::cout << std::setprecision(6) << "{\"workload\": \"" << name << "\", \"n\": " << reported_n(name, p)
@@ -391,8 +401,11 @@ void print_row(const std::string& name, const bench::params& p, const workload& 
               << ", \"asio_us_per_op\": " << raw.per_op * 1e6 << ", \"asyncpp_ops_s\": " << mine.ops_per_s
               << ", \"asio_ops_s\": " << raw.ops_per_s << ", \"asyncpp_rss_kib\": " << static_cast<long>(mine.rss_kib)
               << ", \"asio_rss_kib\": " << static_cast<long>(raw.rss_kib) << ", \"rss_ratio\": " << rss.median;
-    if (slots)
-      std::cout << ", \"asio_slots_s\": " << slots->seconds << ", \"ratio_vs_slots\": " << vs_slots->median;
+    if (variant) // asio_slots_s / ratio_vs_slots, asio_per_call_s / ratio_vs_per_call
+      std::cout << ", \"" << w.variant << "_s\": " << variant->seconds << ", \"ratio_vs_" << w.variant.substr(5)
+                << "\": " << vs_variant->median << ", \"ratio_vs_" << w.variant.substr(5)
+                << "_min\": " << vs_variant->min << ", \"ratio_vs_" << w.variant.substr(5)
+                << "_max\": " << vs_variant->max;
     std::cout << "}" << std::endl;
     return;
   }
@@ -402,12 +415,12 @@ void print_row(const std::string& name, const bench::params& p, const workload& 
             << std::setprecision(0) << std::setw(13) << mine.ops_per_s << std::setw(13) << raw.ops_per_s
             << std::setw(10) << mine.rss_kib << std::setw(10) << raw.rss_kib << std::setprecision(2) << std::setw(7)
             << rss.median << "\n";
-  if (slots)
-    std::cout << std::left << std::setw(20) << "  vs asio+slots" << std::right << std::setw(9) << "" << std::setw(12)
-              << "" << std::setprecision(3) << std::setw(12) << slots->per_op * 1e6 << std::setprecision(2)
-              << std::setw(7) << vs_slots->median << std::setw(12) << spread_of(*vs_slots) << std::setw(13) << ""
-              << std::setprecision(0) << std::setw(13) << slots->ops_per_s << std::setw(10) << "" << std::setw(10)
-              << slots->rss_kib << "\n";
+  if (variant)
+    std::cout << std::left << std::setw(20) << w.variant_label << std::right << std::setw(9) << "" << std::setw(12)
+              << "" << std::setprecision(3) << std::setw(12) << variant->per_op * 1e6 << std::setprecision(2)
+              << std::setw(7) << vs_variant->median << std::setw(12) << spread_of(*vs_variant) << std::setw(13) << ""
+              << std::setprecision(0) << std::setw(13) << variant->ops_per_s << std::setw(10) << "" << std::setw(10)
+              << variant->rss_kib << "\n";
   std::cout.unsetf(std::ios::fixed);
 }
 
@@ -490,7 +503,10 @@ int main(int argc, char** argv)
                 << "Each round runs both sides in child processes, their order rotated. The ratio is the\n"
                 << "median (and min-max) of the rounds' paired ratios of asyncpp's time per operation\n"
                 << "over Asio's; for echo and stream_lines, of the server thread's CPU time per request\n"
-                << "or line (us columns), the client being the same plain-Asio code on another thread.\n";
+                << "or line (us columns), the client being the same plain-Asio code on another thread.\n"
+                << "A \"vs\" row compares with a second raw-Asio form: a cancellation slot bound per child\n"
+                << "(spawn workloads), a post per function and per result (executor, whose main anchor\n"
+                << "hands the pool each batch as one queue and takes the results back in batches).\n";
       return 0;
     }
     if (rounds < 1 || rounds > 1000)
@@ -510,8 +526,8 @@ int main(int argc, char** argv)
       return serve_main(serve, o);
     }
     if (!child.empty()) {
-      if (side != "asyncpp" && side != "asio" && side != "asio_slots")
-        throw po::error("--side must be asyncpp, asio or asio_slots");
+      if (side != "asyncpp" && side != "asio" && side != "asio_slots" && side != "asio_per_call")
+        throw po::error("--side must be asyncpp, asio, asio_slots or asio_per_call");
       return child_main(split_workloads(child).at(0), side, o);
     }
     return driver_main(names, rounds, vm.count("json") != 0, o);

@@ -70,7 +70,9 @@ namespace asio_side {
 measurement spawn_gather(const params& p, bool yield_once, bool bind_slots, bool on_strand = false);
 measurement yield(const params& p, bool on_strand = false);
 measurement timers(const params& p);
-measurement executor(const params& p);
+/// `batched`: each batch goes to the pool as one queue drained by posted steps and its
+/// results come back in batches (the anchor); otherwise a post per function and per result.
+measurement executor(const params& p, bool batched);
 measurement echo(const params& p, client_fn client = run_echo_client);
 measurement stream_lines(const params& p);
 } // namespace asio_side
