@@ -1,20 +1,24 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-// sleep() without a coroutine frame of its own: the awaitable is the one Asio's
-// use_awaitable makes for the operation, as for a raw timer wait. A task's sleep is an
-// entry of its loop's timer heap (detail/loop_core.hpp); a coroutine that is no task's
-// gets an Asio timer of its own, resumed inline from its completion.
+// sleep(): one coroutine frame, from the block cache (detail/cached_frame.hpp), awaiting a
+// deferred operation. The frame use_awaitable made for the operation instead came from
+// Asio's recycling allocator, which keeps two a thread: with a thousand tasks sleeping it
+// was a malloc and a free per sleep. A task's sleep is an entry of its loop's timer heap
+// (detail/loop_core.hpp); a coroutine that is no task's gets an Asio timer of its own,
+// resumed inline from its completion.
 
+#include <asyncpp/detail/cached_frame.hpp>
 #include <asyncpp/detail/resume.hpp>
 #include <asyncpp/detail/resumer.hpp>
 #include <asyncpp/sleep.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_executor.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
+#include <functional>
 #include <memory>
 
 namespace asyncpp::detail {
@@ -168,10 +172,12 @@ struct initiate_sleep {
 
 } // namespace
 
-awaitable<void> sleep_for(std::chrono::steady_clock::duration d, const wait_frame& frame)
+// `frame` lives here, in the coroutine's frame, for as long as the wait it describes.
+awaitable<void> sleep_for(cached_frame_t, std::chrono::steady_clock::duration d, wait_frame frame)
 {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(initiate_sleep{},
-                                                                                        asio::use_awaitable, d, frame);
+  auto op = asio::async_initiate<const asio::deferred_t&, void(std::exception_ptr)>(initiate_sleep{}, asio::deferred,
+                                                                                    d, std::cref(frame));
+  co_await std::move(op);
 }
 
 } // namespace asyncpp::detail

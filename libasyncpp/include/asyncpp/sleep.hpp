@@ -3,6 +3,7 @@
 #define ASYNCPP_SLEEP_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/cached_frame.hpp>
 #include <asyncpp/detail/wait_record.hpp>
 
 #include <chrono>
@@ -11,9 +12,9 @@
 namespace asyncpp {
 
 namespace detail {
-/// The non-template body of sleep(): one Asio timer, or one post for a zero delay, with
-/// no coroutine frame of its own.
-ASYNCPP_DECL awaitable<void> sleep_for(std::chrono::steady_clock::duration d, const wait_frame& frame);
+/// The non-template body of sleep(): an entry of the loop's timer heap (an Asio timer for
+/// a coroutine that is no task's), or one queued step for a zero delay.
+ASYNCPP_DECL awaitable<void> sleep_for(cached_frame_t, std::chrono::steady_clock::duration d, wait_frame frame);
 } // namespace detail
 
 /// Suspends the calling coroutine for at least `d`; sleep(0s) yields to the loop once
@@ -28,8 +29,8 @@ template <class Rep, class Period>
   // Saturate at about a century instead of overflowing: sleep(hours::max()) means "forever".
   constexpr std::chrono::seconds longest(3'000'000'000);
   if (std::chrono::duration<double>(d) >= longest)
-    return detail::sleep_for(longest, frame);
-  return detail::sleep_for(std::chrono::ceil<std::chrono::steady_clock::duration>(d), frame);
+    return detail::sleep_for(detail::cached_frame, longest, frame);
+  return detail::sleep_for(detail::cached_frame, std::chrono::ceil<std::chrono::steady_clock::duration>(d), frame);
 }
 
 } // namespace asyncpp
