@@ -19,7 +19,6 @@ namespace {
 
 // Sizes of a class of their own, which nothing else in these tests allocates.
 constexpr std::size_t odd_size = 488;
-constexpr std::size_t large_size = 40000;
 
 struct alignas(64) over_aligned {
   char bytes[64];
@@ -79,20 +78,6 @@ BOOST_AUTO_TEST_CASE(a_block_freed_on_another_thread_joins_that_threads_cache)
   void* here = block_cache::allocate(odd_size);
   BOOST_TEST(here != block);
   block_cache::deallocate(here, odd_size);
-}
-
-BOOST_AUTO_TEST_CASE(one_large_block_is_kept_for_the_same_size)
-{
-  void* first = block_cache::allocate(large_size);
-  void* second = block_cache::allocate(large_size);
-  block_cache::deallocate(first, large_size);
-  block_cache::deallocate(second, large_size); // replaces `first`, which goes back
-  void* again = block_cache::allocate(large_size);
-  BOOST_TEST(again == second);
-  void* other_size = block_cache::allocate(large_size + 16);
-  BOOST_TEST(other_size != second);
-  block_cache::deallocate(other_size, large_size + 16);
-  block_cache::deallocate(again, large_size);
 }
 
 BOOST_AUTO_TEST_CASE(the_cache_keeps_at_most_its_limit)

@@ -19,8 +19,6 @@ struct block_cache_release {
       }
     }
     cache.cached_bytes = 0;
-    if (cache.large)
-      ::operator delete(std::exchange(cache.large, nullptr), cache.large_size);
   }
 };
 

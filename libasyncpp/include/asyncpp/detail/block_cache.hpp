@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <memory>
 #include <new>
-#include <utility>
 
 // Our own allocator, written because it measured: with 1000 run_in_executor calls in
 // flight, glibc's malloc and free were 45 % of the asyncpp side's instructions (callgrind,
@@ -20,60 +19,48 @@ namespace asyncpp::detail {
 
 /// The blocks a thread has freed, by size class (16 bytes apart, up to max_block), kept
 /// for its next allocations of that class; at most cached_bytes_limit bytes a thread,
-/// given back to the system when the thread ends. Of larger blocks (up to
-/// large_block_limit) the last one freed is kept for the next allocation of exactly its
-/// size: a gather over as many children as the last one. Freeing a block of 64 KiB or
-/// more makes glibc consolidate every small free chunk it holds (malloc_consolidate,
-/// then slow mallocs: 11 % of asyncpp-bench executor, callgrind). A block may be freed on
-/// another thread than the one that allocated it (it joins that thread's cache).
+/// given back to the system when the thread ends. Larger blocks go to and from the
+/// system. A block may be freed on another thread than the one that allocated it (it
+/// joins that thread's cache).
 class ASYNCPP_DECL block_cache {
 public:
   static constexpr std::size_t granule = 16;
   static constexpr std::size_t max_block = 512;
   static constexpr std::size_t cached_bytes_limit = 1024 * 1024;
-  static constexpr std::size_t large_block_limit = 1024 * 1024;
 
   static void* allocate(std::size_t size)
   {
+    if (size > max_block)
+      return ::operator new(size);
     thread_cache& cache = this_thread;
-    if (size <= max_block) {
-      const std::size_t index = class_of(size);
-      if (free_block* block = cache.free[index]) {
-        cache.free[index] = block->next;
-        cache.cached_bytes -= block_size(index);
-        return block;
-      }
-      return ::operator new(block_size(index));
+    const std::size_t index = class_of(size);
+    if (free_block* block = cache.free[index]) {
+      cache.free[index] = block->next;
+      cache.cached_bytes -= block_size(index);
+      return block;
     }
-    if (cache.large && cache.large_size == size)
-      return std::exchange(cache.large, nullptr);
-    return ::operator new(size);
+    return ::operator new(block_size(index));
   }
 
   static void deallocate(void* p, std::size_t size) noexcept
   {
+    if (size > max_block) {
+      ::operator delete(p, size);
+      return;
+    }
     thread_cache& cache = this_thread;
     if (!cache.registered)
       register_thread();
-    if (size <= max_block) {
-      const std::size_t index = class_of(size);
-      if (cache.cached_bytes + block_size(index) <= cache.limit) {
-        cache.free[index] = new (p) free_block{cache.free[index]};
-        cache.cached_bytes += block_size(index);
-      } else {
-        ::operator delete(p, block_size(index));
-      }
-    } else if (size <= large_block_limit && cache.limit != 0) {
-      if (cache.large)
-        ::operator delete(cache.large, cache.large_size);
-      cache.large = p;
-      cache.large_size = size;
+    const std::size_t index = class_of(size);
+    if (cache.cached_bytes + block_size(index) <= cache.limit) {
+      cache.free[index] = new (p) free_block{cache.free[index]};
+      cache.cached_bytes += block_size(index);
     } else {
-      ::operator delete(p, size);
+      ::operator delete(p, block_size(index));
     }
   }
 
-  /// Bytes of small blocks this thread keeps now.
+  /// Bytes this thread keeps now.
   static std::size_t cached_bytes() noexcept { return this_thread.cached_bytes; }
 
 private:
@@ -88,8 +75,6 @@ private:
     free_block* free[classes];
     std::size_t cached_bytes;
     std::size_t limit;
-    void* large;
-    std::size_t large_size;
     bool registered;
   };
   static constexpr std::size_t class_of(std::size_t size) noexcept { return size == 0 ? 0 : (size - 1) / granule; }
@@ -103,7 +88,7 @@ private:
   static constinit thread_local thread_cache this_thread;
 };
 
-/// A standard allocator on the block cache (run_in_executor's jobs and their posts).
+/// A standard allocator on the block cache (run_in_executor's jobs).
 template <class T>
 struct cached_allocator {
   using value_type = T;

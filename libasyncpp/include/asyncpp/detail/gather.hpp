@@ -12,7 +12,6 @@
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <memory>
 #include <new>
 #include <exception>
@@ -302,13 +301,12 @@ private:
 /// The children of a range gather, built in place in one allocation: they never move (the
 /// coroutines they start point at them). One block, where a std::deque's many nodes, freed
 /// among the children's own small blocks, sent glibc into malloc_consolidate for 25% of
-/// spawn_gather (perf, asyncpp-bench); from the block cache, which keeps it for the next
-/// gather of as many children instead of freeing it (see block_cache).
+/// spawn_gather (perf, asyncpp-bench).
 template <class Child>
 class child_array {
 public:
   template <class A>
-  explicit child_array(std::vector<A>& items) : data_(cached_allocator<Child>().allocate(items.size())),
+  explicit child_array(std::vector<A>& items) : data_(std::allocator<Child>().allocate(items.size())),
                                                 capacity_(items.size())
   {
     try {
@@ -336,7 +334,7 @@ private:
   {
     while (size_ > 0)
       data_[--size_].~Child();
-    cached_allocator<Child>().deallocate(data_, capacity_);
+    std::allocator<Child>().deallocate(data_, capacity_);
   }
 
   Child* data_;
