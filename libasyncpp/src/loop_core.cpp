@@ -4,6 +4,8 @@
 
 #include <asyncpp/detail/default_pool.hpp>
 #include <asyncpp/detail/loop_core.hpp>
+#include <asyncpp/detail/task_executor.hpp>
+#include <asyncpp/event_loop.hpp>
 
 #include <boost/asio/basic_waitable_timer.hpp>
 
@@ -15,6 +17,80 @@
 #include <thread>
 
 namespace asyncpp::detail {
+
+namespace {
+
+/// The io_context's service that keeps the cores of the loops made on it (see
+/// keep_with_context). It lets them go only when destroyed, after the context's shutdown
+/// has destroyed every handler, whose executors may still name the cores' anchors.
+class core_keeper final : public boost::asio::execution_context::service {
+public:
+  using key_type = core_keeper;
+  static inline boost::asio::execution_context::id id;
+
+  explicit core_keeper(boost::asio::execution_context& ctx) : service(ctx) {}
+
+  void keep(const std::shared_ptr<loop_core>& core)
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    // A closed loop whose core only this service still holds has nothing left but its
+    // anchors: they stay, as executors may name them.
+    cores_.push_back(core);
+  }
+  /// The one open loop of the context whose strand is `strand` (null: a plain loop).
+  loop_core* open_loop(const loop_core::strand_type* strand) noexcept
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    loop_core* found = nullptr;
+    for (const auto& core : cores_) {
+      if (core->closed() || !core->loop())
+        continue;
+      const bool match = strand ? core->strand() && *core->strand() == *strand : !core->strand();
+      if (!match)
+        continue;
+      if (found)
+        return nullptr; // several: which one is meant cannot be told
+      found = core.get();
+    }
+    return found;
+  }
+
+private:
+  void shutdown() override {} // the cores stay until destroy(): handlers go first
+
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<loop_core>> cores_;
+};
+
+} // namespace
+
+void keep_with_context(const std::shared_ptr<loop_core>& core)
+{
+  boost::asio::use_service<core_keeper>(core->io_executor().context()).keep(core);
+}
+
+boost::asio::io_context::executor_type loop_executor_of(const boost::asio::any_io_executor& ex)
+{
+  return loop_of_coroutine(ex).get_executor();
+}
+
+event_loop& loop_of_coroutine(const boost::asio::any_io_executor& ex)
+{
+  if (const auto* te = ex.target<task_executor>(); te && te->core().loop() && !te->core().closed())
+    return *te->core().loop();
+  if (event_loop* running = running_loop())
+    return *running;
+  loop_core* core = nullptr;
+  if (const auto* io = ex.target<boost::asio::io_context::executor_type>())
+    core = boost::asio::use_service<core_keeper>(io->context()).open_loop(nullptr);
+  else if (const auto* strand = ex.target<loop_core::strand_type>())
+    core = boost::asio::use_service<core_keeper>(strand->get_inner_executor().context()).open_loop(strand);
+  if (core && core->loop())
+    return *core->loop();
+  throw std::runtime_error(
+      "asyncpp: no event loop runs this coroutine: run it as a task of a loop (loop.create_task), or make an "
+      "asyncpp::event_loop on the io_context it runs on (asyncpp::event_loop loop(ctx))");
+}
 
 void loop_core::report_concurrent_run() noexcept
 {

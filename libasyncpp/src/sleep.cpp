@@ -85,7 +85,7 @@ private:
   resume_point rp_;
 };
 
-/// A task's sleep: an entry of its loop's timer heap, then of its ready queue. One
+/// A sleep of a coroutine of the loop (a task's, or one on a task's executor): an entry of its loop's timer heap, then of its ready queue. One
 /// allocation (recycled), no Asio timer of its own; cancellation takes it out of the heap.
 template <class Handler>
 class heap_sleep final : public timer_entry, public recycled_allocation {
@@ -117,7 +117,8 @@ public:
     if (slot.is_connected())
       slot.clear();
     current_task_scope scope(task_);
-    waits_->resumed();
+    if (waits_) // null for a coroutine of the loop that is no task's
+      waits_->resumed();
     resume_wait(handler_, borrowed_ ? nullptr : task_, cancelled_ ? wait_end::cancelled : wait_end::completed);
   }
   void drop() noexcept override { delete this; }

@@ -85,6 +85,7 @@ task_state_base::task_state_base(event_loop& loop)
 
 task_state_base::~task_state_base()
 {
+  release_anchor();
   while (ready_item* cb = callbacks_.pop_front())
     cb->drop();
 }
@@ -217,6 +218,7 @@ void task_state_base::finish(std::exception_ptr e) noexcept
   cancelled_ = classify_end(e, cancel_called_, cancellation_);
   error_ = std::move(e);
   cancel_pending_ = false;
+  release_anchor();
   state_ptr<task_state_base> keep_alive(this); // the registry's reference goes first
   leave_registry();
   // Waiters first, in the order they came (each only queues its resumption), then the

@@ -3,6 +3,7 @@
 #define ASYNCPP_EVENT_LOOP_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/awaitable_forms.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/loop_task.hpp>
 #include <asyncpp/errors.hpp>
@@ -40,23 +41,6 @@ struct signal_state;
 /// run()'s shutdown: cancel what is left, wait for it, join the default pool, close.
 ASYNCPP_DECL void finish_run(event_loop& loop);
 
-template <class T, class E>
-boost::asio::awaitable<T, E> awaitable_base_of(const boost::asio::awaitable<T, E>*);
-/// An awaitable<T>, or a class that derives from one (gather's).
-template <class T>
-struct is_awaitable : std::bool_constant<requires { awaitable_base_of(static_cast<T*>(nullptr)); }> {};
-/// An awaitable type as the awaitable<T> it is (gather's class as its base); others unchanged.
-template <class T>
-struct as_awaitable {
-  using type = T;
-};
-template <class T>
-  requires is_awaitable<T>::value
-struct as_awaitable<T> {
-  using type = decltype(awaitable_base_of(static_cast<T*>(nullptr)));
-};
-template <class T>
-using as_awaitable_t = typename as_awaitable<T>::type;
 } // namespace detail
 
 /// A callback scheduled with call_soon, call_later or call_at.
@@ -111,8 +95,18 @@ public:
   /// Schedules `coro` as a task: it starts soon on the loop, never inside this call.
   template <class T>
   task<T> create_task(awaitable<T> coro, std::string name = {}, std::source_location where = std::source_location::current());
+  /// Schedules an Asio awaitable of another executor type (awaitable<T, io_context::executor_type>):
+  /// it runs on the loop's io_context, awaited by the task.
+  template <class T, class E>
+    requires detail::foreign_awaitable<boost::asio::awaitable<T, E>>::value
+  task<T> create_task(boost::asio::awaitable<T, E> coro, std::string name = {},
+                      std::source_location where = std::source_location::current())
+  {
+    return create_task(detail::to_awaitable(std::move(coro)), std::move(name), where);
+  }
   /// Schedules `f()` as a task; `f` (e.g. a capturing lambda) is kept alive until it ends.
-  template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value>>
+  template <class F, class = std::enable_if_t<!detail::is_awaitable<std::decay_t<F>>::value &&
+                                              !detail::foreign_awaitable<std::decay_t<F>>::value>>
   auto create_task(F&& f, std::string name = {}, std::source_location where = std::source_location::current());
 
   /// Runs the loop until `coro`, wrapped in a task, is done; returns its result.

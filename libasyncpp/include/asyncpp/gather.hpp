@@ -74,11 +74,12 @@ struct gathered_vector<std::vector<task<T>>> : std::true_type {};
 /// over one vector; `ReturnExceptions` when return_exceptions came first.
 template <bool ReturnExceptions, class... Args>
 struct gather_plan {
-  static_assert((gather_argument<as_awaitable_t<std::decay_t<Args>>> && ...),
-                "asyncpp::gather: each argument must be an awaitable<T> or a task<T>");
+  static_assert((awaitable_form<std::remove_cvref_t<Args>> && ...),
+                "asyncpp::gather: each argument must be an awaitable<T>, a task<T>, an Asio operation made with "
+                "asio::deferred, or an awaitable<T, Executor>");
   static auto make(wait_frame frame, Args&&... args)
   {
-    return gather_tuple<ReturnExceptions, as_awaitable_t<std::decay_t<Args>>...>(frame, std::forward<Args>(args)...);
+    return gather_tuple<ReturnExceptions, to_awaitable_t<Args>...>(frame, to_awaitable(std::forward<Args>(args))...);
   }
 };
 template <bool ReturnExceptions, class V>

@@ -262,11 +262,18 @@ struct task_start {
   {
     if (!state->begin())
       return;
-    const boost::asio::any_io_executor ex = task_executor(state->executor(), state.get());
+    task_anchor* anchor = nullptr;
+    try {
+      anchor = &state->take_anchor();
+    } catch (...) {
+      state->finish(std::current_exception()); // no memory for its first step: it fails with bad_alloc
+      return;
+    }
+    const boost::asio::any_io_executor ex = task_executor(state->executor(), *anchor);
     const boost::asio::cancellation_slot slot = state->cancellation_slot();
     current_task_scope scope(state.get()); // its first step is this one
     launch_coroutine_thread(run_to_end<T>::run(cached_frame, task_end<T, Body>(state, std::move(body))), ex, slot,
-                            boost::asio::cancellation_state(slot));
+                            boost::asio::cancellation_state(slot), anchor);
   }
 };
 

@@ -3,6 +3,7 @@
 #define ASYNCPP_WAIT_HPP
 
 #include <asyncpp/task.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <chrono>
 #include <optional>
@@ -35,12 +36,14 @@ namespace asyncpp {
 /// is cancelled and waited for; timeout_error if it then ended cancelled, else its value
 /// or exception (Python 3.12). Cancelling the awaiter cancels the inner work, waits for
 /// it, then throws cancelled_error: never returns while the inner work still runs.
+/// `aw` may also be an Asio operation made with asio::deferred
+/// (`wait_for(sock.async_read_some(buf, asio::deferred), 3s)`) or an awaitable<T, Executor>.
 template <class Aw, class Rep, class Period>
 [[nodiscard]] auto wait_for(Aw&& aw, std::chrono::duration<Rep, Period> timeout, std::source_location where = std::source_location::current())
 {
-  using A = detail::as_awaitable_t<std::decay_t<Aw>>;
+  using A = detail::to_awaitable_t<Aw>;
   using T = typename detail::awaited<A>::value;
-  return detail::wait_for_impl<T>(A(std::forward<Aw>(aw)),
+  return detail::wait_for_impl<T>(detail::to_awaitable(std::forward<Aw>(aw)),
                                   std::chrono::ceil<std::chrono::steady_clock::duration>(timeout), where);
 }
 
@@ -60,8 +63,16 @@ template <class T>
 template <class T>
 [[nodiscard]] awaitable<T> shield(awaitable<T> aw, std::source_location where = std::source_location::current())
 {
-  auto t = get_running_loop().create_task(std::move(aw), {}, where);
+  event_loop& loop = detail::loop_of_coroutine(co_await boost::asio::this_coro::executor);
+  auto t = loop.create_task(std::move(aw), {}, where);
   co_return co_await shield(std::move(t), where);
+}
+/// shield() of an Asio operation made with asio::deferred, or of an awaitable<T, Executor>.
+template <class Aw>
+  requires(detail::asio_operation<std::remove_cvref_t<Aw>> || detail::foreign_awaitable<std::remove_cvref_t<Aw>>::value)
+[[nodiscard]] auto shield(Aw&& aw, std::source_location where = std::source_location::current())
+{
+  return shield(detail::to_awaitable(std::forward<Aw>(aw)), where);
 }
 
 /// asyncio.wait: raises nothing and cancels nothing; on timeout returns what is done so far.

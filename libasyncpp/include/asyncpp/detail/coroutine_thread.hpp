@@ -3,6 +3,7 @@
 #define ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
 
 #include <asyncpp/detail/cached_frame.hpp>
+#include <asyncpp/detail/task_anchor.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -39,10 +40,30 @@ using thread_entry =
 /// `parent` the slot a reset of that state (a caught cancellation) installs a new one in.
 /// The entry frame must handle every exception itself: one that escapes it is rethrown
 /// from the step that resumed it.
+/// `anchor`, when given, learns the thread's identity (coroutine_thread_of) before it runs.
 inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_io_executor& ex,
-                                    boost::asio::cancellation_slot parent, boost::asio::cancellation_state state)
+                                    boost::asio::cancellation_slot parent, boost::asio::cancellation_state state,
+                                    task_anchor* anchor = nullptr)
 {
-  boost::asio::detail::awaitable_thread<boost::asio::any_io_executor>(std::move(entry), ex, parent, state).launch();
+  boost::asio::detail::awaitable_thread<boost::asio::any_io_executor> thread(std::move(entry), ex, parent, state);
+  if (anchor)
+    anchor->thread = thread.entry_point();
+  thread.launch();
+}
+
+/// Which coroutine thread a wait's handler resumes (its bottom frame), or null when that
+/// cannot be told: a task's executor is also the executor of whatever the task spawned
+/// on it (`co_spawn(co_await this_coro::executor, ...)`), and only this tells the task's
+/// own waits from theirs. Asio's use_awaitable handlers are its awaitable_thread, whose
+/// entry_point() names the bottom frame (Asio 1.26 to 1.90); for any other handler, or an
+/// Asio without it, null, and the wait counts as the task's.
+template <class Handler>
+const void* coroutine_thread_of(const Handler& h) noexcept
+{
+  if constexpr (requires(Handler& x) { x.entry_point(); })
+    return const_cast<Handler&>(h).entry_point();
+  else
+    return nullptr;
 }
 
 /// The bottom frame of a coroutine thread that runs one coroutine of result T to its end

@@ -8,6 +8,7 @@
 #include <asyncpp/detail/task_state.hpp>
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -201,13 +202,14 @@ auto resolve_executor(Executor& ex, event_loop& loop)
     return ex;
 }
 
-/// The lazy body shared by run_in_executor and to_thread (`loop` null: the running loop).
+/// The lazy body shared by run_in_executor and to_thread (`loop` null: the loop of the
+/// awaiting coroutine, loop_of_coroutine()).
 template <class R, class Executor, class Fn>
 awaitable<R> run_in_executor_impl(cached_frame_t, event_loop* loop, Executor ex, Fn fn, wait_frame frame)
 {
   namespace asio = boost::asio;
   if (!loop)
-    loop = &get_running_loop();
+    loop = &loop_of_coroutine(co_await asio::this_coro::executor);
   using job_type = executor_job<R, decltype(resolve_executor(ex, *loop)), Fn>;
   auto job = std::allocate_shared<job_type>(cached_allocator<job_type>(), *loop, resolve_executor(ex, *loop), std::move(fn));
   // deferred, awaited here: no coroutine frame of its own, as use_awaitable would make,

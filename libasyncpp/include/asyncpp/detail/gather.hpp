@@ -102,6 +102,7 @@ public:
   explicit light_child(awaitable<T> body) : body_(std::move(body)) {}
   light_child(const light_child&) = delete;
   light_child& operator=(const light_child&) = delete;
+  ~light_child() { release_anchor(); }
 
   void start(gather_core& core)
   {
@@ -111,16 +112,21 @@ public:
       core.child_finished(error_);
       return;
     }
-    auto ex = core.parent_task()
-                  ? boost::asio::any_io_executor(task_executor(core.loop_executor(), core.parent_task(), &waits_))
-                  : boost::asio::any_io_executor(core.loop_executor());
     started_ = true;
     // The coroutine's cancellation state lives in signal_, without a block of its own. Its
     // parent slot stays unconnected: a reset after a caught cancellation leaves the child
     // uncancellable, which is all it can be, as cancel() emits once.
     try {
+      // Under the awaiting task's name, through an anchor of its own: the child's executor
+      // may be used after the child (and its record) is gone.
+      boost::asio::any_io_executor ex = core.loop_executor();
+      if (task_state_base* parent = core.parent_task()) {
+        anchor_ = &parent->core().anchors().acquire(parent->core(), parent, &waits_, true);
+        ex = task_executor(core.loop_executor(), *anchor_);
+      }
       launch_coroutine_thread(run_to_end<T>::run(cached_frame, outcome_notice(this, &core)), ex,
-                              boost::asio::cancellation_slot(), boost::asio::cancellation_state(signal_.slot()));
+                              boost::asio::cancellation_slot(), boost::asio::cancellation_state(signal_.slot()),
+                              anchor_);
     } catch (...) {
       // Its frame could not be allocated, or an operation its first step began threw out
       // of its coroutine thread, whose frames Asio destroys in a later step: the child
@@ -179,11 +185,18 @@ private:
     void finished(std::exception_ptr e) noexcept
     {
       child->done_ = true;
+      child->release_anchor();
       classify_end(e, child->cancel_requested_, {});
       child->error_ = e;
       std::exchange(core, nullptr)->child_finished(child->error_);
     }
   };
+
+  void release_anchor() noexcept
+  {
+    if (task_anchor* a = std::exchange(anchor_, nullptr))
+      detail::release_anchor(*a);
+  }
 
   awaitable<T> body_;
   std::optional<value_type> value_;
@@ -191,6 +204,7 @@ private:
   inline_cancellation_signal<32> signal_; // holds the coroutine's cancellation state
   wait_record waits_; // what this child waits on, under the task that awaits the gather
   outcome_notice* notice_ = nullptr; // the armed one, in the coroutine's frame
+  task_anchor* anchor_ = nullptr;    // held while the child runs under a task's name
   bool started_ = false;
   bool done_ = false;
   bool cancel_requested_ = false;

@@ -5,8 +5,10 @@
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/block_cache.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
+#include <asyncpp/detail/task_anchor.hpp>
 #include <asyncpp/detail/wait_record.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution.hpp>
@@ -265,6 +267,9 @@ public:
   /// Drops every entry of the heap, and the io_context timer (close()).
   void drop_timers() noexcept;
 
+  /// The slots that task executors name (task_anchor.hpp).
+  anchor_table& anchors() noexcept { return anchors_; }
+
   /// Keeps `r` until it goes or the loop closes (see loop_resource).
   void add_resource(loop_resource& r) noexcept { resources_.push_back(r); }
   /// close(): every resource releases its I/O objects.
@@ -450,7 +455,28 @@ private:
   bool job_flush_posted_ = false;
   std::atomic<std::size_t> running_jobs_{0};
   std::atomic<bool> accepting_jobs_{true};
+  anchor_table anchors_;
 };
+
+/// `a`'s holder has ended (task_anchor.hpp).
+inline void release_anchor(task_anchor& a) noexcept
+{
+  anchor_table::release(a, a.core->anchors());
+}
+
+/// Keeps `core` as long as its io_context lives (an Asio service of the context holds
+/// it): executors of the loop's tasks, copied anywhere, name its anchors, and Asio may
+/// use them (a timer firing, a handler destroyed by the context's shutdown) until the
+/// context is gone. A loop that adopts a context the application keeps leaves its core
+/// (without its queues and timers, emptied by close()) until then.
+ASYNCPP_DECL void keep_with_context(const std::shared_ptr<loop_core>& core);
+
+/// The loop of a coroutine running on `ex`, for the waits that need one (wait_for,
+/// to_thread, ...): a task's loop; else the loop running on this thread; else the one
+/// open loop whose steps run on `ex` (a plain co_spawn on a context that the application
+/// runs with its own ctx.run()). Throws std::runtime_error saying what to do when there
+/// is none.
+ASYNCPP_DECL event_loop& loop_of_coroutine(const boost::asio::any_io_executor& ex);
 
 struct handle_state;
 

@@ -2,6 +2,7 @@
 #ifndef ASYNCPP_DETAIL_RESUME_HPP
 #define ASYNCPP_DETAIL_RESUME_HPP
 
+#include <asyncpp/detail/coroutine_thread.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/task_executor.hpp>
 #include <asyncpp/detail/task_state.hpp>
@@ -65,11 +66,18 @@ resume_point resume_point_of(const Handler& h)
   auto ex = boost::asio::get_associated_executor(h);
   if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
     if (const auto* te = ex.template target<task_executor>()) {
+      // On a task's executor: the task's own coroutine, or one spawned on that executor
+      // (resumed as a coroutine of the loop, under no task's name), or anything after the
+      // task ended (the loop's own work).
       resume_point rp;
-      rp.core = &te->task()->core();
-      rp.task = te->task();
-      rp.borrowed = te->borrowed();
-      rp.waits = te->waits();
+      rp.core = &te->core();
+      const task_anchor* anchor = te->live_anchor();
+      const void* thread = coroutine_thread_of(h);
+      if (anchor && (!thread || !anchor->thread || thread == anchor->thread)) {
+        rp.task = static_cast<task_state_base*>(anchor->task); // every loop_task is one
+        rp.borrowed = anchor->borrowed;
+        rp.waits = anchor->waits;
+      }
       return rp;
     }
     if (const auto* native = ex.template target<boost::asio::io_context::executor_type>()) {

@@ -3,6 +3,7 @@
 #define ASYNCPP_DETAIL_TASK_EXECUTOR_HPP
 
 #include <asyncpp/detail/loop_core.hpp>
+#include <asyncpp/detail/task_anchor.hpp>
 #include <asyncpp/detail/task_state.hpp>
 
 #include <boost/asio/dispatch.hpp>
@@ -12,45 +13,54 @@
 #include <boost/asio/query.hpp>
 #include <boost/asio/require.hpp>
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
 namespace asyncpp::detail {
 
-/// A function run by a task executor: a step of the task's loop, with the task marked
-/// current while it runs.
+/// A function run by a task executor: a step of the loop, with the task marked current
+/// while it runs if the task still holds the anchor; else the loop's own work (the task
+/// has ended, and whatever still runs on its executor must not touch its state).
 template <class F>
 struct run_in_task {
-  task_state_base* task;
-  wait_record* waits;
+  task_anchor* anchor;
+  std::uint32_t generation;
   F f;
   void operator()()
   {
     // Also a step queued before the loop closed and run after it does nothing.
-    loop_core& core = task->core();
+    loop_core& core = *anchor->core;
     core.run_as_step([this, &core] {
-      current_task_scope scope(task);
-      if (core.debug()) [[unlikely]]
-        core.run_timed({task, waits}, std::move(f));
-      else
+      task_anchor* live = anchor->generation == generation ? anchor : nullptr;
+      current_task_scope scope(live ? live->task : nullptr);
+      if (core.debug()) [[unlikely]] {
+        state_ptr<loop_task> keep(live ? live->task : nullptr); // named after the step
+        core.run_timed({keep.get(), live ? live->waits : nullptr}, std::move(f));
+      } else {
         std::move(f)();
+      }
     });
   }
 };
 
 /// The executor every task's coroutine runs on: the loop's io_context executor plus the
-/// task it serves. Asio resumes a coroutine through its executor, so execute() is the one
-/// place that sees every step of a task; it keeps current_task_state() exact without
-/// touching Asio's internals. Properties are forwarded to the inner executor, so Asio
-/// treats it as an ordinary io_context executor (it converts to any_io_executor).
+/// anchor the task holds (see task_anchor.hpp). Asio resumes a coroutine through its
+/// executor, so execute() is the one place that sees every step of a task; it keeps
+/// current_task_state() exact without touching Asio's internals. Copies may be used at
+/// any time, from any thread, as long as the io_context lives: once the task has ended
+/// they run their work as the loop's own. Properties are forwarded to the inner
+/// executor, so Asio treats it as an ordinary io_context executor (it converts to
+/// any_io_executor, and fits in its small-object buffer: no allocation per copy).
 template <class Inner>
 class basic_task_executor {
 public:
-  /// `branch`: for a coroutine that runs under `task`'s name without being it (a gather
-  /// child), the record of its own waits: it is marked current, but cancel() requests of
-  /// the task are not its own.
-  basic_task_executor(const Inner& inner, task_state_base* task, wait_record* branch = nullptr) noexcept
-      : inner_(inner), task_(task), branch_(branch)
+  basic_task_executor(const Inner& inner, task_anchor& anchor) noexcept
+      : inner_(inner), anchor_(&anchor), generation_(anchor.generation)
+  {
+  }
+  basic_task_executor(const Inner& inner, task_anchor* anchor, std::uint32_t generation) noexcept
+      : inner_(inner), anchor_(anchor), generation_(generation)
   {
   }
 
@@ -66,18 +76,19 @@ public:
   auto require(const Property& p) const
       -> basic_task_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>>
   {
-    return {boost::asio::require(inner_, p), task_, branch_};
+    return {boost::asio::require(inner_, p), anchor_, generation_};
   }
 
-  /// Runs a step of the task: nothing once its loop has closed (the step is destroyed,
-  /// and with it the coroutine it would resume); through the loop's strand if it has one.
+  /// Runs a step: nothing once the loop has closed (the step is destroyed, and with it
+  /// the coroutine it would resume); through the loop's strand if it has one. Callable
+  /// from any thread: it reads only the anchor's core, which outlives every copy.
   template <class F>
   void execute(F&& f) const
   {
-    loop_core& core = task_->core();
+    loop_core& core = *anchor_->core;
     if (core.closed())
       return;
-    run_in_task<std::decay_t<F>> step{task_, waits(), std::forward<F>(f)};
+    run_in_task<std::decay_t<F>> step{anchor_, generation_, std::forward<F>(f)};
     if (const auto* strand = core.strand()) {
       if (boost::asio::query(inner_, boost::asio::execution::blocking) == boost::asio::execution::blocking.never)
         boost::asio::post(*strand, std::move(step));
@@ -90,7 +101,7 @@ public:
 
   friend bool operator==(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
-    return a.inner_ == b.inner_ && a.task_ == b.task_ && a.branch_ == b.branch_;
+    return a.inner_ == b.inner_ && a.anchor_ == b.anchor_ && a.generation_ == b.generation_;
   }
   friend bool operator!=(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
@@ -98,15 +109,15 @@ public:
   }
 
   const Inner& inner() const noexcept { return inner_; }
-  task_state_base* task() const noexcept { return task_; }
-  bool borrowed() const noexcept { return branch_ != nullptr; }
-  /// Where the coroutine's waits are recorded.
-  wait_record* waits() const noexcept { return branch_ ? branch_ : &task_->waits(); }
+  /// The loop's core (any thread).
+  loop_core& core() const noexcept { return *anchor_->core; }
+  /// The anchor while the task that took it still holds it, else null (the loop's steps only).
+  task_anchor* live_anchor() const noexcept { return anchor_->generation == generation_ ? anchor_ : nullptr; }
 
 private:
   Inner inner_;
-  task_state_base* task_;
-  wait_record* branch_;
+  task_anchor* anchor_;
+  std::uint32_t generation_;
 };
 
 using task_executor = basic_task_executor<boost::asio::io_context::executor_type>;

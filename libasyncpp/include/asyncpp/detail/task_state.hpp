@@ -85,6 +85,13 @@ public:
   void set_created_at(const std::source_location& where) noexcept { created_at_ = where; }
   /// False until the task's first step has run.
   bool started() const noexcept { return started_; }
+  /// The anchor its executor names, taken by the first step and given back when the task
+  /// ends (task_anchor.hpp); throws std::bad_alloc.
+  task_anchor& take_anchor()
+  {
+    anchor_ = &core_->anchors().acquire(*core_, this, &waits_, false);
+    return *anchor_;
+  }
 
   /// Schedules `cb` with call_soon when the task is done (now, if it already is).
   void add_done_callback(std::function<void()> cb);
@@ -135,8 +142,16 @@ private:
     void drop() noexcept override;
   };
 
+  /// Gives the anchor back: executors naming it run their work as the loop's own.
+  void release_anchor() noexcept
+  {
+    if (task_anchor* a = std::exchange(anchor_, nullptr))
+      detail::release_anchor(*a);
+  }
+
   std::size_t handles_ = 0;
   std::shared_ptr<loop_core> core_;
+  task_anchor* anchor_ = nullptr;
   std::uint64_t number_;
   mutable std::string name_;
   wait_record waits_;

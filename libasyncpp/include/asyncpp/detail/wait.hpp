@@ -10,6 +10,7 @@
 #include <asyncpp/task.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -34,12 +35,12 @@ struct awaited<task<T>> {
 };
 
 template <class T>
-task<T> as_task(awaitable<T> aw)
+task<T> as_task(event_loop& loop, awaitable<T> aw)
 {
-  return get_running_loop().create_task(std::move(aw));
+  return loop.create_task(std::move(aw));
 }
 template <class T>
-task<T> as_task(task<T> t)
+task<T> as_task(event_loop&, task<T> t)
 {
   return t;
 }
@@ -83,11 +84,12 @@ awaitable<bool> wait_done(const task<T>& t, wait_frame frame)
 template <class T, class Aw>
 awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout, std::source_location where)
 {
-  task<T> t = as_task(std::move(aw));
+  event_loop& loop = loop_of_coroutine(co_await boost::asio::this_coro::executor);
+  task<T> t = as_task(loop, std::move(aw));
   bool expired = false;
   handle timer;
   if (!t.done()) // an inner that already finished returns its result, whatever the timeout
-    timer = get_running_loop().call_later(timeout, [&expired, t]() mutable {
+    timer = loop.call_later(timeout, [&expired, t]() mutable {
       expired = true;
       t.cancel();
     });
