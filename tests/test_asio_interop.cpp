@@ -20,13 +20,22 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
 using namespace asyncpp_test;
 using asyncpp::awaitable;
 
@@ -52,6 +61,82 @@ asio::awaitable<int, asio::io_context::executor_type> concrete_executor_value(in
   asio::steady_timer timer(co_await asio::this_coro::executor, 1ms);
   co_await timer.async_wait(asio::use_awaitable_t<asio::io_context::executor_type>{});
   co_return v;
+}
+
+/// Beast's HTTP session as its examples write it: a stream timeout per request, keep-alive
+/// as the client asks, HTTP/1.0 answered as 1.0. The stream is made on the session task's
+/// own executor, so its timer's handlers run there after the task has ended.
+awaitable<void> http_session(tcp::socket accepted)
+{
+  beast::tcp_stream stream(tcp::socket(co_await asio::this_coro::executor, tcp::v4(), accepted.release()));
+  beast::flat_buffer buffer;
+  for (;;) {
+    stream.expires_after(30s);
+    http::request<http::string_body> req;
+    try {
+      co_await http::async_read(stream, buffer, req, asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == http::error::end_of_stream)
+        break;
+      throw;
+    }
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "text/plain");
+    res.keep_alive(req.keep_alive());
+    res.body() = "hello " + std::string(req.target());
+    res.prepare_payload();
+    co_await http::async_write(stream, res, asio::use_awaitable);
+    if (!res.keep_alive())
+      break;
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+/// A listener task that serves `connections` connections, each as a task, then returns.
+awaitable<void> http_listener(tcp::acceptor& acceptor, int connections)
+{
+  auto& loop = asyncpp::get_running_loop();
+  for (int i = 0; i < connections; ++i)
+    loop.create_task(http_session(co_await acceptor.async_accept(asio::use_awaitable)));
+}
+
+/// Beast's WebSocket echo session with a wait_for around each read.
+awaitable<void> websocket_session(tcp::socket accepted, int& echoed)
+{
+  websocket::stream<beast::tcp_stream> ws(std::move(accepted));
+  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  co_await ws.async_accept(asio::use_awaitable);
+  for (;;) {
+    beast::flat_buffer buffer;
+    try {
+      co_await asyncpp::wait_for(ws.async_read(buffer, asio::deferred), 10s);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == websocket::error::closed)
+        co_return;
+      throw;
+    }
+    ws.text(ws.got_text());
+    co_await ws.async_write(buffer.data(), asio::use_awaitable);
+    ++echoed;
+  }
+}
+
+awaitable<int> websocket_client(tcp::endpoint at, int id, int messages)
+{
+  websocket::stream<beast::tcp_stream> ws(co_await asio::this_coro::executor);
+  co_await beast::get_lowest_layer(ws).async_connect(at, asio::use_awaitable);
+  co_await ws.async_handshake("127.0.0.1", "/", asio::use_awaitable);
+  int matched = 0;
+  for (int i = 0; i < messages; ++i) {
+    const std::string text = "client " + std::to_string(id) + " message " + std::to_string(i);
+    co_await ws.async_write(asio::buffer(text), asio::use_awaitable);
+    beast::flat_buffer buffer;
+    co_await ws.async_read(buffer, asio::use_awaitable);
+    matched += beast::buffers_to_string(buffer.data()) == text;
+  }
+  co_await ws.async_close(websocket::close_code::normal, asio::use_awaitable);
+  co_return matched;
 }
 
 } // namespace
@@ -310,6 +395,100 @@ ASYNCPP_TEST_CASE(awaitables_of_another_executor_type)
   auto [a, b] = co_await asyncpp::gather(concrete_executor_value(1), value_later(2));
   BOOST_TEST(a + b == 3);
   BOOST_TEST(co_await asyncpp::shield(concrete_executor_value(7)) == 7);
+}
+
+// Beast's HTTP server, driven by Python's http.client: keep-alive requests, one with
+// "Connection: close", and an HTTP/1.0 request.
+ASYNCPP_TEST_CASE(a_beast_http_session_serves_python_http_client)
+{
+  if (::access("/usr/bin/python3", X_OK) != 0 && std::system("python3 -c '' 2>/dev/null") != 0) {
+    BOOST_TEST_MESSAGE("python3 is not installed: the Beast HTTP test needs it as its client");
+    co_return;
+  }
+  auto& loop = asyncpp::get_running_loop();
+  tcp::acceptor acceptor(loop.get_executor(), {asio::ip::address_v4::loopback(), 0});
+  auto listener = loop.create_task(http_listener(acceptor, 2));
+  const char* client = R"(
+import http.client, sys
+port = int(sys.argv[1])
+c = http.client.HTTPConnection("127.0.0.1", port)
+for path in ("/a", "/b"):
+    c.request("GET", path)
+    r = c.getresponse()
+    print(r.status, r.version, r.read().decode())
+c.request("GET", "/c", headers={"Connection": "close"})
+r = c.getresponse()
+print(r.status, r.version, r.read().decode())
+c = http.client.HTTPConnection("127.0.0.1", port)
+c._http_vsn = 10
+c._http_vsn_str = "HTTP/1.0"
+c.request("GET", "/d")
+r = c.getresponse()
+print(r.status, r.version, r.read().decode())
+)";
+  asyncpp::subprocess_options options;
+  options.out = asyncpp::redirect::pipe;
+  const std::string port = std::to_string(acceptor.local_endpoint().port());
+  auto python = co_await asyncpp::create_subprocess_exec("python3", "-c", client, port, options);
+  auto [out, err] = co_await python.communicate();
+  BOOST_TEST(co_await python.wait() == 0);
+  BOOST_TEST(out == "200 11 hello /a\n200 11 hello /b\n200 11 hello /c\n200 10 hello /d\n");
+  co_await listener.wait();
+  co_await yield(5); // the sessions' streams go, cancelling their timers on ended tasks' executors
+}
+
+// Beast's WebSocket server with a wait_for around every read, under 50 concurrent clients.
+ASYNCPP_TEST_CASE(a_beast_websocket_echo_with_wait_for_under_50_clients)
+{
+  constexpr int clients = 50;
+  constexpr int messages = 20;
+  auto& loop = asyncpp::get_running_loop();
+  tcp::acceptor acceptor(loop.get_executor(), {asio::ip::address_v4::loopback(), 0});
+  const tcp::endpoint at(asio::ip::address_v4::loopback(), acceptor.local_endpoint().port());
+  int echoed = 0;
+  std::vector<asyncpp::task<void>> sessions;
+  auto listener = loop.create_task([&]() -> awaitable<void> {
+    for (int i = 0; i < clients; ++i)
+      sessions.push_back(loop.create_task(websocket_session(co_await acceptor.async_accept(asio::use_awaitable), echoed)));
+  });
+  std::vector<awaitable<int>> running;
+  for (int i = 0; i < clients; ++i)
+    running.push_back(websocket_client(at, i, messages));
+  const auto matched = co_await asyncpp::gather(std::move(running));
+  int total = 0;
+  for (int m : matched)
+    total += m;
+  BOOST_TEST(total == clients * messages);
+  co_await listener.wait();
+  co_await asyncpp::gather(sessions);
+  BOOST_TEST(echoed == clients * messages);
+}
+
+// wait_for makes no task of its own: its inner work runs inside the waiting task, and the
+// task table shows the wait at the caller's line.
+ASYNCPP_TEST_CASE(wait_for_runs_inside_the_waiting_task)
+{
+  auto& loop = asyncpp::get_running_loop();
+  const std::size_t before = asyncpp::all_tasks(loop).size();
+  std::optional<asyncpp::task_handle> inside;
+  std::size_t during = 0;
+  asyncpp::event release;
+  auto inner = [&]() -> awaitable<void> {
+    inside = asyncpp::current_task();
+    during = asyncpp::all_tasks().size();
+    co_await release.wait();
+  };
+  auto waiter = loop.create_task([&]() -> awaitable<void> { co_await asyncpp::wait_for(inner(), 10s); }, "waiter");
+  co_await yield(2);
+  BOOST_TEST(during == before + 1); // the waiter only
+  BOOST_REQUIRE(inside.has_value());
+  BOOST_TEST(inside->get_name() == "waiter");
+  const std::string table = asyncpp::format_all_tasks();
+  BOOST_TEST_INFO(table);
+  BOOST_TEST(table.find("wait_for(10s) at test_asio_interop.cpp") != std::string::npos);
+  BOOST_TEST(table.find("event.wait()") != std::string::npos);
+  release.set();
+  co_await waiter.wait();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -162,4 +162,53 @@ BOOST_AUTO_TEST_CASE(sigint_cancels_main_and_raises_keyboard_interrupt)
   BOOST_TEST(WEXITSTATUS(status) == 42);
 }
 
+namespace {
+// What a program's main() does when it lets keyboard_interrupt escape: the exception
+// leaves a noexcept function, which calls std::terminate as leaving main() does.
+void run_until_interrupted(int ready_fd) noexcept
+{
+  asyncpp::run([ready_fd]() -> awaitable<void> {
+    const char byte = 'r';
+    (void)!::write(ready_fd, &byte, 1);
+    co_await asyncpp::sleep(1h);
+  }());
+}
+} // namespace
+
+// Python ends such a program with "KeyboardInterrupt" and death by SIGINT (status 130
+// in a shell), never with a crash message.
+BOOST_AUTO_TEST_CASE(an_uncaught_keyboard_interrupt_ends_the_program_like_python)
+{
+  int ready[2], err[2];
+  BOOST_TEST_REQUIRE(::pipe(ready) == 0);
+  BOOST_TEST_REQUIRE(::pipe(err) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    ::close(err[0]);
+    ::dup2(err[1], 2);
+    std::signal(SIGABRT, SIG_DFL);
+    run_until_interrupted(ready[1]);
+    ::_exit(1);
+  }
+  ::close(ready[1]);
+  ::close(err[1]);
+  char byte = 0;
+  BOOST_TEST_REQUIRE(::read(ready[0], &byte, 1) == 1);
+  ::close(ready[0]);
+  ::kill(child, SIGINT);
+  std::string stderr_text;
+  char buf[256];
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;)
+    stderr_text.append(buf, static_cast<std::size_t>(n));
+  ::close(err[0]);
+  int status = 0;
+  BOOST_TEST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFSIGNALED(status));
+  BOOST_TEST((WIFSIGNALED(status) ? WTERMSIG(status) : 0) == SIGINT);
+  BOOST_TEST(stderr_text == "KeyboardInterrupt\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,12 +1,12 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-// The type-independent core of gather(): counting children down, failing fast,
+// The type-independent core of gather() and wait_for() (child_group): counting children down, failing fast,
 // cancellation from outside, and what happens when the loop closes under a gather.
 
 #include <asyncpp/gather.hpp>
 
 namespace asyncpp::detail {
 
-void gather_core::child_finished(const std::exception_ptr& failure) noexcept
+void child_group::child_finished(const std::exception_ptr& failure) noexcept
 {
   --pending_;
   if (failure && !return_exceptions_ && !first_error_ && !outside_cancel_) {
@@ -20,14 +20,14 @@ void gather_core::child_finished(const std::exception_ptr& failure) noexcept
   settle();
 }
 
-void gather_core::child_discarded() noexcept
+void child_group::child_discarded() noexcept
 {
   discarded_ = true;
   --pending_;
   settle();
 }
 
-void gather_core::cancel_from_outside() noexcept
+void child_group::cancel_from_outside() noexcept
 {
   outside_signalled_ = true;
   if (!first_error_)
@@ -35,7 +35,7 @@ void gather_core::cancel_from_outside() noexcept
   cancel_children();
 }
 
-void gather_core::settle() noexcept
+void child_group::settle() noexcept
 {
   if (pending_ != 0)
     return;

@@ -29,6 +29,13 @@ std::string format_where(const std::source_location& where)
   return std::string(file) + ":" + std::to_string(where.line());
 }
 
+std::string format_seconds(double seconds)
+{
+  std::ostringstream out;
+  out << seconds << 's';
+  return out.str();
+}
+
 std::string format_what(const wait_frame& frame)
 {
   // Appended piece by piece: g++ 12 at -O3 mistakes "(" + std::string for an overlapping
@@ -38,12 +45,9 @@ std::string format_what(const wait_frame& frame)
   switch (frame.kind) {
   case wait_frame::kind_type::plain:
     return out;
-  case wait_frame::kind_type::seconds: {
-    std::ostringstream seconds;
-    seconds << frame.amount << 's';
-    detail = seconds.str();
+  case wait_frame::kind_type::seconds:
+    detail = format_seconds(frame.amount);
     break;
-  }
   case wait_frame::kind_type::count:
     detail = std::to_string(static_cast<std::size_t>(frame.amount));
     break;
@@ -51,7 +55,7 @@ std::string format_what(const wait_frame& frame)
     detail = static_cast<const task_state_base*>(frame.subject())->name(); // every loop_task is one
     break;
   case wait_frame::kind_type::branches:
-    detail = std::to_string(frame.branches()->branch_count());
+    detail = frame.branches()->detail();
     break;
   }
   out += '(';

@@ -9,6 +9,10 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
 #include <utility>
 
 namespace asyncpp {
@@ -68,6 +72,44 @@ bool sigint_is_default() noexcept
 {
   struct sigaction current {};
   return ::sigaction(SIGINT, nullptr, &current) == 0 && current.sa_handler == SIG_DFL;
+}
+
+namespace {
+
+std::terminate_handler previous_terminate = nullptr;
+
+/// A keyboard_interrupt that nobody caught ends the process as Python ends one that let
+/// KeyboardInterrupt escape: one line on stderr, then death by SIGINT (the shell's status
+/// 130), which tells a parent process the truth. Anything else goes to the handler that
+/// was there before (by default "terminate called ..." and abort()).
+[[noreturn]] void end_by_interrupt_if_uncaught()
+{
+  if (const std::exception_ptr e = std::current_exception()) {
+    bool interrupted = false;
+    try {
+      std::rethrow_exception(e);
+    } catch (const keyboard_interrupt&) {
+      interrupted = true;
+    } catch (...) {
+    }
+    if (interrupted) {
+      std::fputs("KeyboardInterrupt\n", stderr);
+      std::signal(SIGINT, SIG_DFL);
+      std::raise(SIGINT);
+      std::_Exit(128 + SIGINT); // SIGINT blocked: the status it would have given
+    }
+  }
+  if (previous_terminate)
+    previous_terminate();
+  std::abort();
+}
+
+} // namespace
+
+void arm_interrupt_exit() noexcept
+{
+  static std::once_flag once;
+  std::call_once(once, [] { previous_terminate = std::set_terminate(&end_by_interrupt_if_uncaught); });
 }
 
 } // namespace detail

@@ -24,14 +24,12 @@
 #endif
 
 // Whether a plain loop checks that two threads never run its work at once (it aborts
-// naming the strand constructor if they do). On unless NDEBUG: the check costs about 6 %
-// of a sleep(0) round trip (asyncpp-bench `yield`). Define it to 1 or 0 to choose.
+// naming the strand constructor if they do). On in every build, release builds included:
+// an atomic exchange per io_context handler that runs the loop's work (one per batch of
+// the ready queue, not one per wake-up), below the noise of asyncpp-bench `yield` (README,
+// Performance). Define it to 0 to leave it out.
 #if !defined(ASYNCPP_CHECK_LOOP_THREADS)
-#  if defined(NDEBUG)
-#    define ASYNCPP_CHECK_LOOP_THREADS 0
-#  else
-#    define ASYNCPP_CHECK_LOOP_THREADS 1
-#  endif
+#  define ASYNCPP_CHECK_LOOP_THREADS 1
 #endif
 
 #include <boost/asio/awaitable.hpp>

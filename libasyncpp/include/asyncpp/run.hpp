@@ -29,6 +29,9 @@ private:
 /// True when SIGINT still has its default disposition: run() then turns Ctrl-C into a
 /// cancellation of the main task (as Python's runner does only in that case).
 ASYNCPP_DECL bool sigint_is_default() noexcept;
+/// From now on a keyboard_interrupt that escapes main() ends the process like Python's
+/// KeyboardInterrupt (one line on stderr, death by SIGINT) instead of "terminate called".
+ASYNCPP_DECL void arm_interrupt_exit() noexcept;
 
 } // namespace detail
 
@@ -37,7 +40,8 @@ ASYNCPP_DECL bool sigint_is_default() noexcept;
 /// current loop. Returns main's result or rethrows its exception. std::runtime_error when
 /// a loop is already running on this thread. While it runs, the first SIGINT (Ctrl-C)
 /// cancels `main`; if `main` ends by that cancellation, run() finishes its shutdown and
-/// throws keyboard_interrupt.
+/// throws keyboard_interrupt; left uncaught, that ends the program as Python's
+/// KeyboardInterrupt does ("KeyboardInterrupt" on stderr, death by SIGINT: status 130).
 template <class T>
 T run(awaitable<T> main, std::source_location where = std::source_location::current())
 {
@@ -66,8 +70,10 @@ T run(awaitable<T> main, std::source_location where = std::source_location::curr
   if (handle_sigint)
     loop.remove_signal_handler(SIGINT);
   detail::finish_run(loop);
-  if (interrupted && main_task.cancelled())
+  if (interrupted && main_task.cancelled()) {
+    detail::arm_interrupt_exit();
     throw keyboard_interrupt();
+  }
   if (error)
     std::rethrow_exception(error);
   if constexpr (!std::is_void_v<T>)

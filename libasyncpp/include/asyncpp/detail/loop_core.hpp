@@ -318,7 +318,7 @@ public:
   /// running one loop's io_context on several threads: it aborts with a message naming
   /// the strand constructor, instead of letting the loop's state be corrupted silently.
   /// An atomic exchange sees every overlap; the check is compiled in unless
-  /// ASYNCPP_CHECK_LOOP_THREADS is 0 (the default with NDEBUG, see config.hpp).
+  /// ASYNCPP_CHECK_LOOP_THREADS is defined to 0 (see config.hpp).
   const void* enter() noexcept
   {
 #if ASYNCPP_CHECK_LOOP_THREADS

@@ -5,6 +5,7 @@
 #define ASYNCPP_DETAIL_WAIT_HPP
 
 #include <asyncpp/detail/await_task.hpp>
+#include <asyncpp/detail/child_group.hpp>
 #include <asyncpp/detail/resume.hpp>
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
@@ -33,17 +34,6 @@ template <class T>
 struct awaited<task<T>> {
   using value = T;
 };
-
-template <class T>
-task<T> as_task(event_loop& loop, awaitable<T> aw)
-{
-  return loop.create_task(std::move(aw));
-}
-template <class T>
-task<T> as_task(event_loop&, task<T> t)
-{
-  return t;
-}
 
 /// The value of a finished task for whoever awaited it (see task_state::read).
 template <class T>
@@ -81,11 +71,75 @@ awaitable<bool> wait_done(const task<T>& t, wait_frame frame)
   co_return forwarded;
 }
 
-template <class T, class Aw>
-awaitable<T> wait_for_impl(Aw aw, std::chrono::steady_clock::duration timeout, std::source_location where)
+/// wait_for over an awaitable: it runs as a child coroutine inside the waiting task, under
+/// its name (no task of its own, which cost a task state, a registry entry and a post per
+/// call), shown in the task table under the wait_for at the caller's line; a timer of the
+/// loop's heap cancels it when the timeout passes.
+template <class T>
+class wait_for_op final : public child_group, public timer_entry {
+public:
+  wait_for_op(awaitable<T> aw, loop_core& core, std::chrono::steady_clock::duration timeout)
+      : child_group(1, true), child(std::move(aw)), core_(core), timeout_(timeout)
+  {
+  }
+  ~wait_for_op() { disarm(); }
+  light_child<T> child;
+
+  /// Arms the timer; throws std::bad_alloc before anything has started.
+  void arm() { core_.add_timer(*this, clock::now() + timeout_); }
+  /// The timer is out of the heap and out of the ready queue (it may have come due in
+  /// the step that finished the child).
+  void disarm() noexcept
+  {
+    if (!core_.remove_timer(*this) && list_hook<ready_tag>::linked())
+      list_hook<ready_tag>::unlink();
+  }
+  bool expired() const noexcept { return expired_; }
+
+  std::size_t branch_count() const noexcept override { return 1; }
+  const wait_record* branch(std::size_t) const noexcept override { return child.waits(); }
+  std::string detail() const override { return format_seconds(std::chrono::duration<double>(timeout_).count()); }
+
+  void run() override // the timeout passed
+  {
+    expired_ = true;
+    child.cancel();
+  }
+  void drop() noexcept override {} // the loop closed: this lives in the waiting frame
+
+private:
+  void start_children() override { child.start(*this); }
+  void cancel_children() noexcept override { child.cancel(); }
+
+  loop_core& core_; // outlives the waiting frame (core_keeper)
+  std::chrono::steady_clock::duration timeout_;
+  bool expired_ = false;
+};
+
+template <class T>
+awaitable<T> wait_for_impl(awaitable<T> aw, std::chrono::steady_clock::duration timeout, std::source_location where)
+{
+  loop_core& core = *loop_access::core(loop_of_coroutine(co_await boost::asio::this_coro::executor));
+  wait_for_op<T> op(std::move(aw), core, timeout);
+  op.arm();
+  // Cancelling the awaiter cancels the inner work; either way it is waited for, and then
+  // this throws cancelled_error.
+  auto finished = wait_children(op, wait_frame::timed("wait_for", timeout, where));
+  co_await std::move(finished);
+  op.disarm();
+  if (op.expired() && op.child.cancelled())
+    throw timeout_error();
+  if constexpr (std::is_void_v<T>)
+    op.child.take(); // rethrows its exception
+  else
+    co_return op.child.take();
+}
+
+template <class T>
+awaitable<T> wait_for_impl(task<T> aw, std::chrono::steady_clock::duration timeout, std::source_location where)
 {
   event_loop& loop = loop_of_coroutine(co_await boost::asio::this_coro::executor);
-  task<T> t = as_task(loop, std::move(aw));
+  task<T> t = std::move(aw);
   bool expired = false;
   handle timer;
   if (!t.done()) // an inner that already finished returns its result, whatever the timeout

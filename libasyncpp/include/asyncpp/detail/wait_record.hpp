@@ -27,6 +27,8 @@ public:
   /// The record of branch `i`, or null when it is not running inside the task (a task
   /// child, shown as a task of its own, or a child that has finished).
   virtual const wait_record* branch(std::size_t i) const noexcept = 0;
+  /// What the task table shows in parentheses after the wait's name: the branch count.
+  virtual std::string detail() const { return std::to_string(branch_count()); }
 
 protected:
   wait_branches() = default;
@@ -97,6 +99,8 @@ struct wait_frame {
   }
 };
 
+/// "1.5s".
+ASYNCPP_DECL std::string format_seconds(double seconds);
 /// "file:line" ("unknown location" when there is none).
 ASYNCPP_DECL std::string format_where(const std::source_location& where);
 /// What a frame waits on, as people read it: "sleep(1.5s)", "gather(3)", "wait(Task-4)".
