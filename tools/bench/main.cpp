@@ -152,6 +152,7 @@ const std::vector<workload> all_workloads = {
     {"stream_lines", true, "", ""},
     {"strand_spawn_gather", false, "", ""},
     {"strand_yield", false, "", ""},
+    {"wait_for", false, "", ""},
 };
 
 const workload& find_workload(const std::string& name)
@@ -197,7 +198,7 @@ bench::params params_for(const std::string& name, const options& o)
     p.message_size = 1024;
     p.seconds = o.echo_seconds;
     p.port = static_cast<unsigned short>(o.port);
-  } else if (name == "stream_lines")
+  } else if (name == "stream_lines" || name == "wait_for")
     p.n = scaled(1000000);
   return p;
 }
@@ -230,6 +231,8 @@ bench::measurement run_one(const std::string& name, const std::string& side, con
     return mine ? A::executor(p) : R::executor(p, side != "asio_per_call");
   if (name == "stream_lines")
     return mine ? A::stream_lines(p) : R::stream_lines(p);
+  if (name == "wait_for")
+    return mine ? A::wait_for(p) : R::wait_for(p);
   return mine ? A::echo(p) : R::echo(p);
 }
 
@@ -499,7 +502,8 @@ int main(int argc, char** argv)
     po::notify(vm);
     if (vm.count("help")) {
       std::cout << visible << "\nWorkloads: " << workload_names() << " (strand_*: the loop on a strand of its\n"
-                << "io_context, against Asio coroutines on a strand).\n"
+                << "io_context, against Asio coroutines on a strand; wait_for: a wait_for around a socket\n"
+                << "read whose data is there, against a steady_timer armed and cancelled around it).\n"
                 << "Each round runs both sides in child processes, their order rotated. The ratio is the\n"
                 << "median (and min-max) of the rounds' paired ratios of asyncpp's time per operation\n"
                 << "over Asio's; for echo and stream_lines, of the server thread's CPU time per request\n"

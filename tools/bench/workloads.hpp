@@ -18,7 +18,7 @@ struct measurement {
 
 /// The parameters of one run (sizes come from the driver's defaults and --scale).
 struct params {
-  std::size_t n = 0;             // tasks, timers, calls, lines (yield: tasks)
+  std::size_t n = 0;             // tasks, timers, calls, lines, reads (yield: tasks)
   std::size_t per_task = 0;      // yield: sleep(0) per task; executor: batch size
   unsigned threads = 0;          // executor: pool threads
   double seconds = 0;            // echo: how long the client sends
@@ -60,6 +60,7 @@ measurement timers(const params& p);
 measurement executor(const params& p);
 measurement echo(const params& p, client_fn client = run_echo_client);
 measurement stream_lines(const params& p);
+measurement wait_for(const params& p);
 } // namespace asyncpp_side
 
 namespace asio_side {
@@ -75,6 +76,7 @@ measurement timers(const params& p);
 measurement executor(const params& p, bool batched);
 measurement echo(const params& p, client_fn client = run_echo_client);
 measurement stream_lines(const params& p);
+measurement wait_for(const params& p);
 } // namespace asio_side
 
 /// Seconds since `start` on the steady clock.
