@@ -14,7 +14,6 @@ namespace asyncpp {
 namespace {
 
 thread_local event_loop* running_loop_ = nullptr;
-thread_local detail::loop_task* current_task_ = nullptr;
 thread_local event_loop* current_loop_ = nullptr;
 
 // Loops that get_event_loop() created for this thread; destroyed at thread exit.
@@ -29,11 +28,6 @@ struct thread_loops {
 thread_local thread_loops owned_loops_;
 
 } // namespace
-
-detail::loop_task*& detail::current_loop_task() noexcept
-{
-  return current_task_;
-}
 
 event_loop& get_event_loop()
 {

@@ -65,7 +65,7 @@ private:
       // Already a completion on the loop's thread (or strand): resume inline, as Asio
       // would. A closed loop's sleeper is not resumed: its frame goes with this object.
       rp_.core->run_as_step([&] {
-        current_task_scope scope(rp_.task);
+        current_task_scope scope(rp_.task, rp_.task ? rp_.waits : nullptr, rp_.borrowed);
         if (rp_.waits)
           rp_.waits->resumed();
         resume_wait(handler_, rp_.cancel_target(), aborted ? wait_end::cancelled : wait_end::completed);
@@ -116,7 +116,7 @@ public:
     auto slot = asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected())
       slot.clear();
-    current_task_scope scope(task_);
+    current_task_scope scope(task_, task_ ? waits_ : nullptr, borrowed_);
     if (waits_) // null for a coroutine of the loop that is no task's
       waits_->resumed();
     resume_wait(handler_, borrowed_ ? nullptr : task_, cancelled_ ? wait_end::cancelled : wait_end::completed);

@@ -12,8 +12,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -292,35 +290,6 @@ measurement echo(const params& p, client_fn client)
 measurement stream_lines(const params& p)
 {
   return serve(p, line_session, run_lines_client);
-}
-
-// Idiom: a timeout by hand, as Asio code without awaitable operators writes it: one
-// steady_timer, armed before the read (its handler would cancel the socket) and cancelled
-// after it.
-measurement wait_for(const params& p)
-{
-  asio::io_context ctx(1);
-  std::uint64_t reads = 0;
-  const double seconds = run_spawned_inside(ctx, ctx.get_executor(), [&] {
-    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-      asio::local::stream_protocol::socket in(ctx), out(ctx);
-      asio::local::connect_pair(in, out);
-      asio::steady_timer timeout(ctx);
-      char byte = 'x';
-      for (std::size_t i = 0; i < p.n; ++i) {
-        asio::write(out, asio::buffer(&byte, 1));
-        timeout.expires_after(std::chrono::seconds(10));
-        timeout.async_wait([&in](const boost::system::error_code& ec) {
-          if (!ec)
-            in.cancel();
-        });
-        reads += co_await in.async_read_some(asio::buffer(&byte, 1), asio::deferred);
-        timeout.cancel();
-      }
-    }, asio::detached);
-  });
-  check(reads == p.n, "asio wait_for reads");
-  return {seconds, p.n};
 }
 
 } // namespace bench::asio_side

@@ -5,12 +5,8 @@
 
 #include <asyncpp/asyncpp.hpp>
 
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
 
 #include <optional>
 
@@ -121,26 +117,6 @@ measurement executor(const params& p)
   });
   pool.join();
   check(sum == p.n * (p.n - 1), "asyncpp executor results");
-  return {seconds, p.n};
-}
-
-// A wait_for around a socket read whose data is already there: the read completes at once,
-// so what is measured is what the timeout costs around it.
-measurement wait_for(const params& p)
-{
-  auto [seconds, reads] = timed([&](asyncpp::event_loop& loop) -> asyncpp::awaitable<std::uint64_t> {
-    asio::local::stream_protocol::socket in(loop.get_executor()), out(loop.get_executor());
-    asio::local::connect_pair(in, out);
-    char byte = 'x';
-    std::uint64_t count = 0;
-    for (std::size_t i = 0; i < p.n; ++i) {
-      asio::write(out, asio::buffer(&byte, 1));
-      count += co_await asyncpp::wait_for(in.async_read_some(asio::buffer(&byte, 1), asio::deferred),
-                                          std::chrono::seconds(10));
-    }
-    co_return count;
-  });
-  check(reads == p.n, "asyncpp wait_for reads");
   return {seconds, p.n};
 }
 

@@ -271,9 +271,9 @@ struct task_start {
     }
     const boost::asio::any_io_executor ex = task_executor(state->executor(), *anchor);
     const boost::asio::cancellation_slot slot = state->cancellation_slot();
-    current_task_scope scope(state.get()); // its first step is this one
+    // Its first step is this one.
     launch_coroutine_thread(run_to_end<T>::run(cached_frame, task_end<T, Body>(state, std::move(body))), ex, slot,
-                            boost::asio::cancellation_state(slot), anchor);
+                            boost::asio::cancellation_state(slot), state->waits(), state.get());
   }
 };
 

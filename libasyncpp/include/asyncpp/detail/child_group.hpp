@@ -17,6 +17,7 @@
 #include <boost/asio/cancellation_state.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -63,9 +64,26 @@ public:
   const boost::asio::io_context::executor_type& loop_executor() const noexcept { return *loop_; }
   /// Children run under the waiting task's name (current_task() names it).
   task_state_base* parent_task() const noexcept { return parent_; }
+  /// The executor of child `index`: the waiting task's loop, under the task's name through
+  /// the group's anchor (taken by the first child that asks; throws std::bad_alloc), or the
+  /// loop's own for a coroutine that is no task's.
+  boost::asio::any_io_executor child_executor(std::uint32_t index)
+  {
+    if (!parent_)
+      return *loop_;
+    if (!anchor_)
+      anchor_ = &parent_->core().anchors().acquire(parent_->core(), parent_, this);
+    return task_executor(*loop_, *anchor_, index);
+  }
 
 protected:
-  ~child_group() = default;
+  /// The children's executors may be used after they (and this) are gone: from here on
+  /// they run their work as the loop's own.
+  ~child_group()
+  {
+    if (anchor_)
+      anchor_table::release(*anchor_);
+  }
   virtual void start_children() = 0;
   virtual void cancel_children() noexcept = 0;
 
@@ -86,6 +104,7 @@ private:
   std::exception_ptr first_error_;
   std::optional<boost::asio::io_context::executor_type> loop_;
   task_state_base* parent_ = nullptr;
+  task_anchor* anchor_ = nullptr; // named by the children's executors
   resumer resumer_;
 };
 
@@ -101,9 +120,8 @@ public:
   explicit light_child(awaitable<T> body) : body_(std::move(body)) {}
   light_child(const light_child&) = delete;
   light_child& operator=(const light_child&) = delete;
-  ~light_child() { release_anchor(); }
 
-  void start(child_group& core)
+  void start(child_group& core, std::uint32_t index)
   {
     if (cancel_requested_) { // a sibling failed before this one started
       done_ = true;
@@ -116,16 +134,11 @@ public:
     // parent slot stays unconnected: a reset after a caught cancellation leaves the child
     // uncancellable, which is all it can be, as cancel() emits once.
     try {
-      // Under the awaiting task's name, through an anchor of its own: the child's executor
-      // may be used after the child (and its record) is gone.
-      boost::asio::any_io_executor ex = core.loop_executor();
-      if (task_state_base* parent = core.parent_task()) {
-        anchor_ = &parent->core().anchors().acquire(parent->core(), parent, &waits_, true);
-        ex = task_executor(core.loop_executor(), *anchor_);
-      }
+      // First: the frame below must not be made when this fails.
+      const boost::asio::any_io_executor ex = core.child_executor(index);
       launch_coroutine_thread(run_to_end<T>::run(cached_frame, outcome_notice(this, &core)), ex,
                               boost::asio::cancellation_slot(), boost::asio::cancellation_state(signal_.slot()),
-                              anchor_);
+                              waits_, core.parent_task(), true);
     } catch (...) {
       // Its frame could not be allocated, or an operation its first step began threw out
       // of its coroutine thread, whose frames Asio destroys in a later step: the child
@@ -147,8 +160,6 @@ public:
     }
   }
   std::exception_ptr failure() const noexcept { return error_; }
-  /// It ended by a cancellation (cancelled_error, or Asio's operation_aborted after cancel()).
-  bool cancelled() const noexcept { return cancelled_; }
   value_type take()
   {
     if (error_)
@@ -186,18 +197,11 @@ private:
     void finished(std::exception_ptr e) noexcept
     {
       child->done_ = true;
-      child->release_anchor();
-      child->cancelled_ = classify_end(e, child->cancel_requested_, {});
+      classify_end(e, child->cancel_requested_, {});
       child->error_ = e;
       std::exchange(core, nullptr)->child_finished(child->error_);
     }
   };
-
-  void release_anchor() noexcept
-  {
-    if (task_anchor* a = std::exchange(anchor_, nullptr))
-      detail::release_anchor(*a);
-  }
 
   awaitable<T> body_;
   std::optional<value_type> value_;
@@ -205,11 +209,9 @@ private:
   inline_cancellation_signal<32> signal_; // holds the coroutine's cancellation state
   wait_record waits_; // what this child waits on, under the task that awaits the gather
   outcome_notice* notice_ = nullptr; // the armed one, in the coroutine's frame
-  task_anchor* anchor_ = nullptr;    // held while the child runs under a task's name
   bool started_ = false;
   bool done_ = false;
   bool cancel_requested_ = false;
-  bool cancelled_ = false;
 };
 
 /// Suspends until every child of `op` has finished; rethrows the first failure, or

@@ -3,7 +3,8 @@
 #define ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
 
 #include <asyncpp/detail/cached_frame.hpp>
-#include <asyncpp/detail/task_anchor.hpp>
+#include <asyncpp/detail/loop_task.hpp>
+#include <asyncpp/detail/wait_record.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -40,14 +41,20 @@ using thread_entry =
 /// `parent` the slot a reset of that state (a caught cancellation) installs a new one in.
 /// The entry frame must handle every exception itself: one that escapes it is rethrown
 /// from the step that resumed it.
-/// `anchor`, when given, learns the thread's identity (coroutine_thread_of) before it runs.
+/// `record` learns the thread's identity (coroutine_thread_of) before it runs. With a
+/// `task`, its first part runs as a step of `task` resuming that coroutine (`borrowed`:
+/// a gather child under the task's name); without, in the caller's step as it is.
 inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_io_executor& ex,
                                     boost::asio::cancellation_slot parent, boost::asio::cancellation_state state,
-                                    task_anchor* anchor = nullptr)
+                                    wait_record& record, loop_task* task = nullptr, bool borrowed = false)
 {
   boost::asio::detail::awaitable_thread<boost::asio::any_io_executor> thread(std::move(entry), ex, parent, state);
-  if (anchor)
-    anchor->thread = thread.entry_point();
+  record.set_thread(thread.entry_point());
+  if (!task) {
+    thread.launch();
+    return;
+  }
+  current_task_scope scope(task, &record, borrowed);
   thread.launch();
 }
 

@@ -8,6 +8,7 @@
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 #include <boost/asio/deferred.hpp>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <exception>
@@ -30,7 +31,7 @@ public:
   using value_type = value_or_monostate<T>;
   explicit task_child(task<T> t) : task_(std::move(t)) {}
 
-  void start(child_group& core)
+  void start(child_group& core, std::uint32_t)
   {
     core_ = &core;
     set_awaiting_task(core.parent_task());
@@ -116,7 +117,8 @@ public:
 private:
   void start_children() override
   {
-    std::apply([this](auto&... c) { (c.start(*this), ...); }, children);
+    std::uint32_t index = 0;
+    std::apply([&](auto&... c) { (c.start(*this, index++), ...); }, children);
   }
   void cancel_children() noexcept override
   {
@@ -184,8 +186,9 @@ public:
 private:
   void start_children() override
   {
+    std::uint32_t index = 0;
     for (auto& c : children)
-      c.start(*this);
+      c.start(*this, index++);
   }
   void cancel_children() noexcept override
   {

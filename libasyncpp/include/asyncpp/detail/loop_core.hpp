@@ -458,12 +458,6 @@ private:
   anchor_table anchors_;
 };
 
-/// `a`'s holder has ended (task_anchor.hpp).
-inline void release_anchor(task_anchor& a) noexcept
-{
-  anchor_table::release(a, a.core->anchors());
-}
-
 /// Keeps `core` as long as its io_context lives (an Asio service of the context holds
 /// it): executors of the loop's tasks, copied anywhere, name its anchors, and Asio may
 /// use them (a timer firing, a handler destroyed by the context's shutdown) until the

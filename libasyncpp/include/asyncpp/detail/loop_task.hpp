@@ -7,6 +7,7 @@
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
+#include <asyncpp/detail/wait_record.hpp>
 
 #include <cstddef>
 #include <string>
@@ -131,20 +132,58 @@ private:
   intrusive_list<done_waiter> waiters_;
 };
 
-/// The task whose coroutine is executing on this thread right now (null outside tasks).
-ASYNCPP_DECL loop_task*& current_loop_task() noexcept;
+/// What the step running on this thread runs: the task current in it (current_task()),
+/// and, when the step resumes one of asyncpp's own coroutines (a task's, or a gather
+/// child's under its task's name), that coroutine's thread (its bottom frame) and record.
+/// The coroutine's next wait then learns where it resumes from here instead of asking its
+/// handler's type-erased executor (a copy and two type checks: 50 of the 80 instructions
+/// of a sleep(0)'s resume_point_of; callgrind, asyncpp-bench yield; see resume.hpp).
+///
+/// Never stale: a step names only the coroutine it resumes or starts, and the scope ends
+/// as soon as that coroutine suspends or ends (its frame gone, the next frame may be made
+/// at its address); what runs in between (its finish: waiters and callbacks are queued,
+/// not run) starts no coroutine of ours.
+struct step_context {
+  loop_task* task = nullptr;
+  const void* thread = nullptr; ///< null: no coroutine of ours known to run in this step
+  wait_record* waits = nullptr;
+  bool borrowed = false;
+};
 
-/// Sets current_loop_task() for the duration of a step, restoring the previous value.
+/// This thread's step_context: a variable rather than a function of the library, read at
+/// every step and every wait (an exported function call cost 6 instructions each time);
+/// exported in shared builds, so the library and its users share one.
+ASYNCPP_DECL inline thread_local step_context current_step_context;
+
+inline step_context& current_step() noexcept
+{
+  return current_step_context;
+}
+
+/// The task whose coroutine is executing on this thread right now (null outside tasks).
+inline loop_task*& current_loop_task() noexcept
+{
+  return current_step().task;
+}
+
+/// Sets current_step() for the duration of a step, restoring the previous one.
 class current_task_scope {
 public:
-  explicit current_task_scope(loop_task* t) noexcept : slot_(current_loop_task()), saved_(std::exchange(slot_, t)) {}
+  /// A step of `t` (or of no task), whose coroutine is not known.
+  explicit current_task_scope(loop_task* t) noexcept : slot_(current_step()), saved_(slot_) { slot_ = {t}; }
+  /// A step resuming the coroutine whose record is `waits` (its own: a task's, or a
+  /// gather child's, `borrowed`), under `t`'s name.
+  current_task_scope(loop_task* t, wait_record* waits, bool borrowed) noexcept : slot_(current_step()), saved_(slot_)
+  {
+    slot_ = {t, waits ? waits->thread() : nullptr, waits, borrowed};
+  }
   current_task_scope(const current_task_scope&) = delete;
   current_task_scope& operator=(const current_task_scope&) = delete;
   ~current_task_scope() { slot_ = saved_; }
 
 private:
-  loop_task*& slot_;
-  loop_task* saved_;
+  step_context& slot_;
+  step_context saved_;
 };
 
 /// How a counted_ptr holds its object: as a plain reference.

@@ -63,6 +63,18 @@ struct resume_point {
 template <class Handler>
 resume_point resume_point_of(const Handler& h)
 {
+  // The coroutine that this step resumed (current_step()) begins its next wait: known.
+  if (const void* thread = coroutine_thread_of(h)) {
+    const step_context& running = current_step();
+    if (running.thread == thread) {
+      resume_point rp;
+      rp.task = static_cast<task_state_base*>(running.task); // every loop_task is one
+      rp.core = &rp.task->core();
+      rp.borrowed = running.borrowed;
+      rp.waits = running.waits;
+      return rp;
+    }
+  }
   auto ex = boost::asio::get_associated_executor(h);
   if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
     if (const auto* te = ex.template target<task_executor>()) {
@@ -71,12 +83,14 @@ resume_point resume_point_of(const Handler& h)
       // task ended (the loop's own work).
       resume_point rp;
       rp.core = &te->core();
-      const task_anchor* anchor = te->live_anchor();
-      const void* thread = coroutine_thread_of(h);
-      if (anchor && (!thread || !anchor->thread || thread == anchor->thread)) {
-        rp.task = static_cast<task_state_base*>(anchor->task); // every loop_task is one
-        rp.borrowed = anchor->borrowed;
-        rp.waits = anchor->waits;
+      const anchored live = te->read();
+      if (live.waits) {
+        const void* thread = coroutine_thread_of(h);
+        if (!thread || !live.waits->thread() || thread == live.waits->thread()) {
+          rp.task = live.task;
+          rp.borrowed = live.borrowed;
+          rp.waits = live.waits;
+        }
       }
       return rp;
     }
@@ -150,7 +164,7 @@ public:
     auto slot = boost::asio::get_associated_cancellation_slot(self->handler());
     if (slot.is_connected())
       slot.clear();
-    current_task_scope scope(task_);
+    current_task_scope scope(task_, task_ ? waits_ : nullptr, borrowed_);
     if (waits_)
       waits_->resumed();
     self->complete(borrowed_ ? nullptr : task_);

@@ -19,24 +19,55 @@
 
 namespace asyncpp::detail {
 
+/// What an executor's anchor says while its holder still holds it: the task whose name
+/// the coroutine runs under, and the coroutine's record (the task's own, or a gather
+/// child's); null record: a child that has finished. Read in the loop's steps only.
+struct anchored {
+  task_state_base* task = nullptr;
+  wait_record* waits = nullptr;
+  bool borrowed = false; ///< a gather child: cancel() of the task is not its own
+};
+
+/// The index an executor of the task's own coroutine carries (a child's is its position).
+inline constexpr std::uint32_t own_coroutine = static_cast<std::uint32_t>(-1);
+
+/// `anchor` as an executor of generation `generation` and child `index` sees it: empty
+/// once the holder has ended.
+inline anchored read_anchor(const task_anchor& anchor, std::uint32_t generation, std::uint32_t index) noexcept
+{
+  anchored out;
+  if (anchor.generation != generation)
+    return out;
+  out.task = static_cast<task_state_base*>(anchor.task); // every loop_task is one
+  if (index == own_coroutine) {
+    out.waits = &out.task->waits();
+  } else {
+    // The records are the children's own, which are never const: the table only reads them.
+    out.waits = const_cast<wait_record*>(anchor.children->branch(index));
+    out.borrowed = true;
+  }
+  return out;
+}
+
 /// A function run by a task executor: a step of the loop, with the task marked current
-/// while it runs if the task still holds the anchor; else the loop's own work (the task
-/// has ended, and whatever still runs on its executor must not touch its state).
+/// while it runs if the anchor's holder still holds it; else the loop's own work (the
+/// task has ended, and whatever still runs on its executor must not touch its state).
 template <class F>
 struct run_in_task {
   task_anchor* anchor;
   std::uint32_t generation;
+  std::uint32_t index;
   F f;
   void operator()()
   {
     // Also a step queued before the loop closed and run after it does nothing.
-    loop_core& core = *anchor->core;
+    loop_core& core = anchor_table::core_of(*anchor);
     core.run_as_step([this, &core] {
-      task_anchor* live = anchor->generation == generation ? anchor : nullptr;
-      current_task_scope scope(live ? live->task : nullptr);
+      const anchored live = read_anchor(*anchor, generation, index);
+      current_task_scope scope(live.task, live.waits, live.borrowed);
       if (core.debug()) [[unlikely]] {
-        state_ptr<loop_task> keep(live ? live->task : nullptr); // named after the step
-        core.run_timed({keep.get(), live ? live->waits : nullptr}, std::move(f));
+        state_ptr<loop_task> keep(live.task); // named after the step
+        core.run_timed({keep.get(), live.waits}, std::move(f));
       } else {
         std::move(f)();
       }
@@ -44,23 +75,24 @@ struct run_in_task {
   }
 };
 
-/// The executor every task's coroutine runs on: the loop's io_context executor plus the
-/// anchor the task holds (see task_anchor.hpp). Asio resumes a coroutine through its
-/// executor, so execute() is the one place that sees every step of a task; it keeps
-/// current_task_state() exact without touching Asio's internals. Copies may be used at
-/// any time, from any thread, as long as the io_context lives: once the task has ended
-/// they run their work as the loop's own. Properties are forwarded to the inner
-/// executor, so Asio treats it as an ordinary io_context executor (it converts to
-/// any_io_executor, and fits in its small-object buffer: no allocation per copy).
+/// The executor every task's coroutine runs on, and gather's children: the loop's
+/// io_context executor plus the anchor its holder holds (see task_anchor.hpp) and, for a
+/// child, its index. Asio resumes a coroutine through its executor, so execute() is the
+/// one place that sees every step of a task; it keeps current_task_state() exact without
+/// touching Asio's internals. Copies may be used at any time, from any thread, as long as
+/// the io_context lives: once the holder has ended they run their work as the loop's own.
+/// Properties are forwarded to the inner executor, so Asio treats it as an ordinary
+/// io_context executor (it converts to any_io_executor, and fits in its small-object
+/// buffer: no allocation per copy).
 template <class Inner>
 class basic_task_executor {
 public:
-  basic_task_executor(const Inner& inner, task_anchor& anchor) noexcept
-      : inner_(inner), anchor_(&anchor), generation_(anchor.generation)
+  basic_task_executor(const Inner& inner, const task_anchor& anchor, std::uint32_t index = own_coroutine) noexcept
+      : inner_(inner), anchor_(const_cast<task_anchor*>(&anchor)), generation_(anchor.generation), index_(index)
   {
   }
-  basic_task_executor(const Inner& inner, task_anchor* anchor, std::uint32_t generation) noexcept
-      : inner_(inner), anchor_(anchor), generation_(generation)
+  basic_task_executor(const Inner& inner, task_anchor* anchor, std::uint32_t generation, std::uint32_t index) noexcept
+      : inner_(inner), anchor_(anchor), generation_(generation), index_(index)
   {
   }
 
@@ -76,7 +108,7 @@ public:
   auto require(const Property& p) const
       -> basic_task_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>>
   {
-    return {boost::asio::require(inner_, p), anchor_, generation_};
+    return {boost::asio::require(inner_, p), anchor_, generation_, index_};
   }
 
   /// Runs a step: nothing once the loop has closed (the step is destroyed, and with it
@@ -85,10 +117,10 @@ public:
   template <class F>
   void execute(F&& f) const
   {
-    loop_core& core = *anchor_->core;
+    loop_core& core = anchor_table::core_of(*anchor_);
     if (core.closed())
       return;
-    run_in_task<std::decay_t<F>> step{anchor_, generation_, std::forward<F>(f)};
+    run_in_task<std::decay_t<F>> step{anchor_, generation_, index_, std::forward<F>(f)};
     if (const auto* strand = core.strand()) {
       if (boost::asio::query(inner_, boost::asio::execution::blocking) == boost::asio::execution::blocking.never)
         boost::asio::post(*strand, std::move(step));
@@ -101,7 +133,7 @@ public:
 
   friend bool operator==(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
-    return a.inner_ == b.inner_ && a.anchor_ == b.anchor_ && a.generation_ == b.generation_;
+    return a.inner_ == b.inner_ && a.anchor_ == b.anchor_ && a.generation_ == b.generation_ && a.index_ == b.index_;
   }
   friend bool operator!=(const basic_task_executor& a, const basic_task_executor& b) noexcept
   {
@@ -110,14 +142,15 @@ public:
 
   const Inner& inner() const noexcept { return inner_; }
   /// The loop's core (any thread).
-  loop_core& core() const noexcept { return *anchor_->core; }
-  /// The anchor while the task that took it still holds it, else null (the loop's steps only).
-  task_anchor* live_anchor() const noexcept { return anchor_->generation == generation_ ? anchor_ : nullptr; }
+  loop_core& core() const noexcept { return anchor_table::core_of(*anchor_); }
+  /// What the anchor says now (the loop's steps only).
+  anchored read() const noexcept { return read_anchor(*anchor_, generation_, index_); }
 
 private:
   Inner inner_;
   task_anchor* anchor_;
   std::uint32_t generation_;
+  std::uint32_t index_;
 };
 
 using task_executor = basic_task_executor<boost::asio::io_context::executor_type>;

@@ -89,7 +89,7 @@ public:
   /// ends (task_anchor.hpp); throws std::bad_alloc.
   task_anchor& take_anchor()
   {
-    anchor_ = &core_->anchors().acquire(*core_, this, &waits_, false);
+    anchor_ = &core_->anchors().acquire(*core_, this);
     return *anchor_;
   }
 
@@ -146,7 +146,7 @@ private:
   void release_anchor() noexcept
   {
     if (task_anchor* a = std::exchange(anchor_, nullptr))
-      detail::release_anchor(*a);
+      anchor_table::release(*a);
   }
 
   std::size_t handles_ = 0;

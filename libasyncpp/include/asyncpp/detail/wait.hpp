@@ -108,7 +108,7 @@ public:
   void drop() noexcept override {} // the loop closed: this lives in the waiting frame
 
 private:
-  void start_children() override { child.start(*this); }
+  void start_children() override { child.start(*this, 0); }
   void cancel_children() noexcept override { child.cancel(); }
 
   loop_core& core_; // outlives the waiting frame (core_keeper)
@@ -127,7 +127,8 @@ awaitable<T> wait_for_impl(awaitable<T> aw, std::chrono::steady_clock::duration 
   auto finished = wait_children(op, wait_frame::timed("wait_for", timeout, where));
   co_await std::move(finished);
   op.disarm();
-  if (op.expired() && op.child.cancelled())
+  // A child that ended by its cancellation holds a cancelled_error (classify_end).
+  if (op.expired() && op.child.failure() && is_cancellation(op.child.failure()))
     throw timeout_error();
   if constexpr (std::is_void_v<T>)
     op.child.take(); // rethrows its exception

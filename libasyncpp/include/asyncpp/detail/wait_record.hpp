@@ -129,8 +129,14 @@ public:
   /// The wait the coroutine is suspended in, or null.
   const wait_frame* current() const noexcept { return current_; }
 
+  /// The coroutine thread this record is of (coroutine_thread_of: its bottom frame): a
+  /// wait on the same executor from another coroutine (one spawned on it) is not its own.
+  const void* thread() const noexcept { return thread_; }
+  void set_thread(const void* thread) noexcept { thread_ = thread; }
+
 private:
   const wait_frame* current_ = nullptr;
+  const void* thread_ = nullptr;
 };
 
 } // namespace asyncpp::detail
