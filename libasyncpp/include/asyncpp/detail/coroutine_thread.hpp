@@ -83,8 +83,12 @@ const void* coroutine_thread_of(const Handler& h) noexcept
 /// coroutine template instantiated with a type from an anonymous namespace.
 template <class T>
 struct run_to_end {
+  // Never inlined: g++ 12 at -O3, inlining this coroutine's ramp into a gather's
+  // start_children(), put its destroy function in that function's COMDAT group while a
+  // table outside the group pointed at it, and the linker then discarded the group in one
+  // object file and failed ("defined in discarded section", b2's release build).
   template <class Outcome>
-  static thread_entry run(cached_frame_t, Outcome outcome)
+  [[gnu::noinline]] static thread_entry run(cached_frame_t, Outcome outcome)
   {
     std::exception_ptr failure;
     try {
