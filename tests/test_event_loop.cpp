@@ -278,11 +278,7 @@ BOOST_AUTO_TEST_CASE(a_plain_loop_run_by_two_threads_at_once_fails_loudly)
     ::_exit(0); // not detected: the parent fails the test
   }
   ::close(err[1]);
-  std::string message;
-  char buf[256];
-  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;)
-    message.append(buf, static_cast<std::size_t>(n));
-  ::close(err[0]);
+  const std::string message = read_to_end(err[0]);
   int status = 0;
   BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
   BOOST_TEST(WIFSIGNALED(status));

@@ -199,11 +199,7 @@ BOOST_AUTO_TEST_CASE(an_uncaught_keyboard_interrupt_ends_the_program_like_python
   BOOST_TEST_REQUIRE(::read(ready[0], &byte, 1) == 1);
   ::close(ready[0]);
   ::kill(child, SIGINT);
-  std::string stderr_text;
-  char buf[256];
-  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;)
-    stderr_text.append(buf, static_cast<std::size_t>(n));
-  ::close(err[0]);
+  const std::string stderr_text = read_to_end(err[0]);
   int status = 0;
   BOOST_TEST_REQUIRE(::waitpid(child, &status, 0) == child);
   BOOST_TEST(WIFSIGNALED(status));

@@ -80,6 +80,17 @@ inline void run_in_forked_child(asyncpp::awaitable<int> (*body)())
   BOOST_TEST(WEXITSTATUS(status) == 0);
 }
 
+/// Everything left to read from `fd` (a pipe from a child process) until EOF; closes it.
+inline std::string read_to_end(int fd)
+{
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 /// A stream server callback that echoes each line back until EOF.
 inline asyncpp::awaitable<void> echo_lines(asyncpp::stream_reader reader, asyncpp::stream_writer writer)
 {
