@@ -60,21 +60,18 @@ private:
 
 event_loop::event_loop() : owned_ctx_(std::make_unique<boost::asio::io_context>(1)), ctx_(owned_ctx_.get())
 {
-  core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::nullopt);
-  detail::keep_with_context(core_);
+  core_ = detail::loop_core::create(*this, *ctx_, std::nullopt);
 }
 
 event_loop::event_loop(boost::asio::io_context& ctx) : ctx_(&ctx)
 {
-  core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::nullopt);
-  detail::keep_with_context(core_);
+  core_ = detail::loop_core::create(*this, *ctx_, std::nullopt);
 }
 
 event_loop::event_loop(boost::asio::strand<boost::asio::io_context::executor_type> strand)
     : ctx_(&boost::asio::query(strand.get_inner_executor(), boost::asio::execution::context))
 {
-  core_ = std::make_shared<detail::loop_core>(*this, *ctx_, std::move(strand));
-  detail::keep_with_context(core_);
+  core_ = detail::loop_core::create(*this, *ctx_, std::move(strand));
 }
 
 event_loop::~event_loop()

@@ -21,7 +21,7 @@ namespace asyncpp::detail {
 namespace {
 
 /// The io_context's service that keeps the cores of the loops made on it (see
-/// keep_with_context). It lets them go only when destroyed, after the context's shutdown
+/// loop_core::create). It lets them go only when destroyed, after the context's shutdown
 /// has destroyed every handler, whose executors may still name the cores' anchors.
 class core_keeper final : public boost::asio::execution_context::service {
 public:
@@ -64,9 +64,12 @@ private:
 
 } // namespace
 
-void keep_with_context(const std::shared_ptr<loop_core>& core)
+std::shared_ptr<loop_core> loop_core::create(event_loop& loop, boost::asio::io_context& ctx,
+                                             std::optional<strand_type> strand)
 {
-  boost::asio::use_service<core_keeper>(core->io_executor().context()).keep(core);
+  auto core = std::make_shared<loop_core>(loop, ctx, std::move(strand));
+  boost::asio::use_service<core_keeper>(ctx).keep(core);
+  return core;
 }
 
 boost::asio::io_context::executor_type loop_executor_of(const boost::asio::any_io_executor& ex)

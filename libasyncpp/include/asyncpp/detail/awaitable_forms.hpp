@@ -52,12 +52,16 @@ template <class T>
 concept asio_operation = !is_awaitable<T>::value && !foreign_awaitable<T>::value && !is_task<T>::value &&
                          boost::asio::is_async_operation<T>::value;
 
+/// An awaitable<T, E> whose E the loop's io_context executor converts to: it can run there.
+template <class T>
+concept runnable_foreign_awaitable =
+    foreign_awaitable<T>::value &&
+    std::is_convertible_v<boost::asio::io_context::executor_type, typename foreign_awaitable<T>::executor_type>;
+
 /// Every form a wait accepts: awaitable<T>, task<T>, a deferred operation, awaitable<T, E>.
 template <class T>
 concept awaitable_form = is_awaitable<T>::value || is_task<T>::value || asio_operation<T> ||
-                         (foreign_awaitable<T>::value &&
-                          std::is_convertible_v<boost::asio::io_context::executor_type,
-                                                typename foreign_awaitable<T>::executor_type>);
+                         runnable_foreign_awaitable<T>;
 
 /// The io_context executor of the loop a coroutine on `ex` belongs to (loop_of_coroutine).
 ASYNCPP_DECL boost::asio::io_context::executor_type loop_executor_of(const boost::asio::any_io_executor& ex);
@@ -92,7 +96,7 @@ auto to_awaitable(A&& a)
   else if constexpr (asio_operation<D>)
     return D(std::forward<A>(a))(boost::asio::use_awaitable);
   else if constexpr (foreign_awaitable<D>::value) {
-    static_assert(std::is_convertible_v<boost::asio::io_context::executor_type, typename foreign_awaitable<D>::executor_type>,
+    static_assert(runnable_foreign_awaitable<D>,
                   "asyncpp: an awaitable<T, Executor> runs on the loop's io_context, and io_context::executor_type "
                   "does not convert to this Executor: use asyncpp::awaitable<T> (boost::asio::awaitable<T>)");
     return adopt_awaitable(D(std::forward<A>(a)));

@@ -62,8 +62,8 @@ inline void launch_coroutine_thread(thread_entry entry, const boost::asio::any_i
 /// cannot be told: a task's executor is also the executor of whatever the task spawned
 /// on it (`co_spawn(co_await this_coro::executor, ...)`), and only this tells the task's
 /// own waits from theirs. Asio's use_awaitable handlers are its awaitable_thread, whose
-/// entry_point() names the bottom frame (Asio 1.26 to 1.90); for any other handler, or an
-/// Asio without it, null, and the wait counts as the task's.
+/// entry_point() names the bottom frame (tested with Asio 1.26, Boost 1.81); for any
+/// other handler, or an Asio without it, null, and the wait counts as the task's.
 template <class Handler>
 const void* coroutine_thread_of(const Handler& h) noexcept
 {

@@ -205,6 +205,13 @@ public:
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
   loop_core(event_loop& loop, boost::asio::io_context& ctx, std::optional<strand_type> strand);
+  /// A loop's core, kept as long as `ctx` lives (an Asio service of the context holds
+  /// it): executors of the loop's tasks, copied anywhere, name its anchors, and Asio may
+  /// use them (a timer firing, a handler destroyed by the context's shutdown) until the
+  /// context is gone. A loop that adopts a context the application keeps leaves its core
+  /// (without its queues and timers, emptied by close()) until then.
+  static std::shared_ptr<loop_core> create(event_loop& loop, boost::asio::io_context& ctx,
+                                           std::optional<strand_type> strand);
   loop_core(const loop_core&) = delete;
   loop_core& operator=(const loop_core&) = delete;
   ~loop_core();
@@ -457,13 +464,6 @@ private:
   std::atomic<bool> accepting_jobs_{true};
   anchor_table anchors_;
 };
-
-/// Keeps `core` as long as its io_context lives (an Asio service of the context holds
-/// it): executors of the loop's tasks, copied anywhere, name its anchors, and Asio may
-/// use them (a timer firing, a handler destroyed by the context's shutdown) until the
-/// context is gone. A loop that adopts a context the application keeps leaves its core
-/// (without its queues and timers, emptied by close()) until then.
-ASYNCPP_DECL void keep_with_context(const std::shared_ptr<loop_core>& core);
 
 /// The loop of a coroutine running on `ex`, for the waits that need one (wait_for,
 /// to_thread, ...): a task's loop; else the loop running on this thread; else the one

@@ -64,7 +64,8 @@ template <class Handler>
 resume_point resume_point_of(const Handler& h)
 {
   // The coroutine that this step resumed (current_step()) begins its next wait: known.
-  if (const void* thread = coroutine_thread_of(h)) {
+  const void* thread = coroutine_thread_of(h);
+  if (thread) {
     const step_context& running = current_step();
     if (running.thread == thread) {
       resume_point rp;
@@ -84,13 +85,10 @@ resume_point resume_point_of(const Handler& h)
       resume_point rp;
       rp.core = &te->core();
       const anchored live = te->read();
-      if (live.waits) {
-        const void* thread = coroutine_thread_of(h);
-        if (!thread || !live.waits->thread() || thread == live.waits->thread()) {
-          rp.task = live.task;
-          rp.borrowed = live.borrowed;
-          rp.waits = live.waits;
-        }
+      if (live.waits && (!thread || !live.waits->thread() || thread == live.waits->thread())) {
+        rp.task = live.task;
+        rp.borrowed = live.borrowed;
+        rp.waits = live.waits;
       }
       return rp;
     }

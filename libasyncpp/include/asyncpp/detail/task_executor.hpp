@@ -87,8 +87,8 @@ struct run_in_task {
 template <class Inner>
 class basic_task_executor {
 public:
-  basic_task_executor(const Inner& inner, const task_anchor& anchor, std::uint32_t index = own_coroutine) noexcept
-      : inner_(inner), anchor_(const_cast<task_anchor*>(&anchor)), generation_(anchor.generation), index_(index)
+  basic_task_executor(const Inner& inner, task_anchor& anchor, std::uint32_t index = own_coroutine) noexcept
+      : inner_(inner), anchor_(&anchor), generation_(anchor.generation), index_(index)
   {
   }
   basic_task_executor(const Inner& inner, task_anchor* anchor, std::uint32_t generation, std::uint32_t index) noexcept

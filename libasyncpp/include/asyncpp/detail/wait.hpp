@@ -82,18 +82,17 @@ public:
       : child_group(1, true), child(std::move(aw)), core_(core), timeout_(timeout)
   {
   }
-  ~wait_for_op() { disarm(); }
-  light_child<T> child;
-
-  /// Arms the timer; throws std::bad_alloc before anything has started.
-  void arm() { core_.add_timer(*this, clock::now() + timeout_); }
-  /// The timer is out of the heap and out of the ready queue (it may have come due in
+  /// The timer goes out of the heap and out of the ready queue (it may have come due in
   /// the step that finished the child).
-  void disarm() noexcept
+  ~wait_for_op()
   {
     if (!core_.remove_timer(*this) && list_hook<ready_tag>::linked())
       list_hook<ready_tag>::unlink();
   }
+  light_child<T> child;
+
+  /// Arms the timer; throws std::bad_alloc before anything has started.
+  void arm() { core_.add_timer(*this, clock::now() + timeout_); }
   bool expired() const noexcept { return expired_; }
 
   std::size_t branch_count() const noexcept override { return 1; }
@@ -126,7 +125,6 @@ awaitable<T> wait_for_impl(awaitable<T> aw, std::chrono::steady_clock::duration 
   // this throws cancelled_error.
   auto finished = wait_children(op, wait_frame::timed("wait_for", timeout, where));
   co_await std::move(finished);
-  op.disarm();
   // A child that ended by its cancellation holds a cancelled_error (classify_end).
   if (op.expired() && op.child.failure() && is_cancellation(op.child.failure()))
     throw timeout_error();
