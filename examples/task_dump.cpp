@@ -44,7 +44,10 @@ awaitable<void> client(std::uint16_t port, std::string first_line)
   auto [reader, writer] = co_await asyncpp::open_connection("127.0.0.1", port);
   writer.write(first_line);
   co_await writer.drain();
-  std::cout << "answer: " << co_await reader.readline();
+  // Awaited first, printed after: in `std::cout << "answer: " << co_await ...` C++17
+  // sequences the left operand first, so "answer: " would be printed before suspending.
+  const std::string answer = co_await reader.readline();
+  std::cout << "answer: " << answer;
   if (++answers == 3)
     all_answered.set();
   co_await reader.read(); // until EOF

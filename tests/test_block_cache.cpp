@@ -1,7 +1,7 @@
 // The per-thread block cache behind asyncpp's own per-call allocations (internal:
 // detail/block_cache.hpp, detail/cached_frame.hpp).
 #include <asyncpp/detail/block_cache.hpp>
-#include <asyncpp/detail/cached_frame.hpp>
+#include <asyncpp/detail/asio_internals.hpp>
 
 #include "test_util.hpp"
 

@@ -6,7 +6,7 @@
 // (detail/loop_core.hpp); a coroutine that is no task's gets an Asio timer of its own,
 // resumed inline from its completion.
 
-#include <asyncpp/detail/cached_frame.hpp>
+#include <asyncpp/detail/asio_internals.hpp>
 #include <asyncpp/detail/resume.hpp>
 #include <asyncpp/detail/resumer.hpp>
 #include <asyncpp/sleep.hpp>

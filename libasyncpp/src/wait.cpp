@@ -118,4 +118,10 @@ awaitable<void> wait_states(std::vector<state_ptr<task_state_base>> states, retu
   co_await std::move(done);
 }
 
+awaitable<void> wait_first_state(std::vector<state_ptr<task_state_base>> states,
+                                 std::optional<std::chrono::steady_clock::duration> timeout, wait_frame frame)
+{
+  return wait_states(std::move(states), return_when::first_completed, timeout, std::move(frame));
+}
+
 } // namespace asyncpp::detail

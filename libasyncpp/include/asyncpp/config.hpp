@@ -32,6 +32,18 @@
 #  define ASYNCPP_CHECK_LOOP_THREADS 1
 #endif
 
+// Whether the library uses Asio's private names where they save time (the one header
+// that names them is detail/asio_internals.hpp, which lists them). CMake writes the
+// result of its configure-time probe to <asyncpp/detail/build_config.hpp> (in its
+// build tree and in every installed package); b2 defines the macro itself. Elsewhere,
+// and when neither says, the path on Asio's documented interface only.
+#if !defined(ASYNCPP_ASIO_INTERNALS) && __has_include(<asyncpp/detail/build_config.hpp>)
+#  include <asyncpp/detail/build_config.hpp>
+#endif
+#if !defined(ASYNCPP_ASIO_INTERNALS)
+#  define ASYNCPP_ASIO_INTERNALS 0
+#endif
+
 #include <boost/asio/awaitable.hpp>
 
 namespace asyncpp {

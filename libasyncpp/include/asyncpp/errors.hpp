@@ -63,6 +63,19 @@ struct ASYNCPP_DECL keyboard_interrupt {
 /// a cancellation takes inside a task.
 ASYNCPP_DECL bool is_cancellation(std::exception_ptr e) noexcept;
 
+/// get_nowait() on an empty queue.
+struct queue_empty : std::runtime_error {
+  queue_empty() : std::runtime_error("asyncpp: the queue is empty") {}
+};
+/// put_nowait() on a full queue.
+struct queue_full : std::runtime_error {
+  queue_full() : std::runtime_error("asyncpp: the queue is full") {}
+};
+/// put on a shut-down queue; get on one that is shut down and empty.
+struct queue_shutdown : std::runtime_error {
+  queue_shutdown() : std::runtime_error("asyncpp: the queue is shut down") {}
+};
+
 } // namespace asyncpp
 
 #endif

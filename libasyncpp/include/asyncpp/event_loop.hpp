@@ -141,7 +141,7 @@ public:
 
   /// Runs `f(args...)` on an executor: nullptr (the default thread pool),
   /// a boost::asio::thread_pool&, or any Asio executor. Returns a lazy awaitable of the
-  /// result (needs <asyncpp/executor.hpp>).
+  /// result.
   /// Cancellation: the awaiter throws cancelled_error at once; the function runs to its end
   /// on its thread, and close() waits for it (one that has not started when the loop
   /// closes never starts).
@@ -239,7 +239,7 @@ ASYNCPP_DECL event_loop* running_loop() noexcept;
 ASYNCPP_DECL event_loop* current_loop() noexcept;
 /// Makes `loop` the one running on this thread (null: none); returns the previous one.
 ASYNCPP_DECL event_loop* set_running_loop(event_loop* loop) noexcept;
-/// A loop that goes stops being this thread's current loop.
+/// A loop being destroyed stops being this thread's current loop.
 ASYNCPP_DECL void forget_current_loop(event_loop* loop) noexcept;
 } // namespace detail
 

@@ -5,21 +5,10 @@
 #include <asyncpp/detail/executor_job.hpp>
 #include <asyncpp/event_loop.hpp>
 
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <cstddef>
-#include <functional>
-#include <memory>
-#include <optional>
 #include <source_location>
-#include <type_traits>
 #include <utility>
 
 namespace asyncpp {
-
 
 /// Runs f(args...) on the running loop's default thread pool: run_in_executor(nullptr, ...).
 /// Lazy: the function is submitted when the returned awaitable is first awaited.

@@ -2,6 +2,7 @@
 #ifndef ASYNCPP_GATHER_HPP
 #define ASYNCPP_GATHER_HPP
 
+#include <asyncpp/detail/gather.hpp>
 #include <asyncpp/task.hpp>
 
 #include <exception>
@@ -54,67 +55,6 @@ private:
   std::variant<value_type, std::exception_ptr> v_;
 };
 
-} // namespace asyncpp
-
-// The machinery, with the public types above in view.
-#include <asyncpp/detail/gather.hpp>
-
-namespace asyncpp {
-
-namespace detail {
-
-template <class V>
-struct gathered_vector : std::false_type {};
-template <class T>
-struct gathered_vector<std::vector<awaitable<T>>> : std::true_type {};
-template <class T>
-struct gathered_vector<std::vector<task<T>>> : std::true_type {};
-
-/// How gather(args...) runs: the tuple form over awaitables and tasks, or the range form
-/// over one vector; `ReturnExceptions` when return_exceptions came first.
-template <bool ReturnExceptions, class... Args>
-struct gather_plan {
-  static_assert((awaitable_form<std::remove_cvref_t<Args>> && ...),
-                "asyncpp::gather: each argument must be an awaitable<T>, a task<T>, an Asio operation made with "
-                "asio::deferred, or an awaitable<T, Executor>");
-  static auto make(wait_frame frame, Args&&... args)
-  {
-    return gather_tuple<ReturnExceptions, to_awaitable_t<Args>...>(frame, to_awaitable(std::forward<Args>(args))...);
-  }
-};
-template <bool ReturnExceptions, class V>
-  requires gathered_vector<std::remove_cvref_t<V>>::value
-struct gather_plan<ReturnExceptions, V> {
-  static auto make(wait_frame frame, V&& items)
-  {
-    return gather_range<ReturnExceptions>(frame, std::remove_cvref_t<V>(std::forward<V>(items)));
-  }
-};
-template <class... Args>
-struct gather_dispatch : gather_plan<false, Args...> {
-  using gather_plan<false, Args...>::make;
-};
-template <class Tag, class... Args>
-  requires std::is_same_v<std::remove_cvref_t<Tag>, return_exceptions_t>
-struct gather_dispatch<Tag, Args...> {
-  static auto make(wait_frame frame, Tag&&, Args&&... args)
-  {
-    return gather_plan<true, Args...>::make(frame, std::forward<Args>(args)...);
-  }
-};
-
-template <class... Args>
-using gather_awaitable_t =
-    decltype(gather_dispatch<Args...>::make(std::declval<wait_frame>(), std::declval<Args>()...));
-
-/// gather() under a wait name of the caller's (process.communicate()).
-template <class... Args>
-auto gather_as(const wait_frame& frame, Args&&... args)
-{
-  return gather_dispatch<Args...>::make(frame, std::forward<Args>(args)...);
-}
-
-} // namespace detail
 
 /// Runs awaitables and tasks concurrently; their results in argument order. On the first
 /// failure cancels the others, waits for them, and rethrows it.

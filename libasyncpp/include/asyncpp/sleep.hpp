@@ -3,7 +3,7 @@
 #define ASYNCPP_SLEEP_HPP
 
 #include <asyncpp/config.hpp>
-#include <asyncpp/detail/cached_frame.hpp>
+#include <asyncpp/detail/asio_internals.hpp>
 #include <asyncpp/detail/wait_record.hpp>
 
 #include <chrono>

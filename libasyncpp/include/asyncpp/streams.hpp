@@ -48,7 +48,8 @@ public:
 /// std::runtime_error.
 ASYNCPP_DECL bool tls_available() noexcept;
 
-/// Options of a connection. Not an aggregate (see README, "Option structs and g++ 12").
+/// Options of a connection. Not an aggregate: g++ 12 destroys an aggregate with
+/// strings twice when it is built in a co_await operand (README, "Streams, servers, TLS").
 struct stream_options {
   stream_options() = default;
   std::size_t limit = 64 * 1024;             ///< reader buffer limit (readline/readuntil)
@@ -157,7 +158,8 @@ open_connection(std::string host, std::uint16_t port, stream_options options = s
 [[nodiscard]] ASYNCPP_DECL awaitable<std::pair<stream_reader, stream_writer>>
 open_unix_connection(std::string path, stream_options options = stream_options());
 
-/// Options of a server. Not an aggregate (see README, "Option structs and g++ 12").
+/// Options of a server. Not an aggregate: g++ 12 destroys an aggregate with
+/// strings twice when it is built in a co_await operand (README, "Streams, servers, TLS").
 struct server_options : stream_options {
   server_options() = default;
   int backlog = 100;

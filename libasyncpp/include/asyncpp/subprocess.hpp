@@ -23,7 +23,8 @@ namespace asyncpp {
 /// (inherit) this process's own. `to_stdout` is only for `err`.
 enum class redirect { inherit, pipe, devnull, to_stdout };
 
-/// Options of a child process. Not an aggregate (see README, "Option structs and g++ 12").
+/// Options of a child process. Not an aggregate: g++ 12 destroys an aggregate with
+/// strings twice when it is built in a co_await operand (README, "Streams, servers, TLS").
 struct subprocess_options {
   subprocess_options() = default;
   redirect in = redirect::inherit;

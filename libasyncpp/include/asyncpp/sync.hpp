@@ -35,7 +35,7 @@ private:
   Lockable* l_;
 };
 
-/// asyncio.Event: wait() suspends until set().///
+/// asyncio.Event: wait() suspends until set().
 /// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
 /// steps only (any thread may run them for a loop on a strand, one step at a time).
 /// Cancellation: a cancelled wait() throws cancelled_error and leaves the waiters.
@@ -63,7 +63,7 @@ private:
   detail::waiter_list waiters_;
 };
 
-/// asyncio.Lock: FIFO; release() hands the lock straight to the longest waiter.///
+/// asyncio.Lock: FIFO; release() hands the lock straight to the longest waiter.
 /// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
 /// steps only (any thread may run them for a loop on a strand, one step at a time).
 /// Cancellation: a cancelled acquire() throws cancelled_error; one cancelled after it was
@@ -106,7 +106,7 @@ private:
   detail::waiter_list waiters_;
 };
 
-/// asyncio.Semaphore: a counter of units; release() hands a unit straight to the longest waiter.///
+/// asyncio.Semaphore: a counter of units; release() hands a unit straight to the longest waiter.
 /// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
 /// steps only (any thread may run them for a loop on a strand, one step at a time).
 /// Cancellation: as lock's: a unit handed to a waiter cancelled before it resumed goes on.
@@ -170,7 +170,7 @@ private:
   std::size_t bound_;
 };
 
-/// asyncio.Condition: owns a lock, or shares one given to it.///
+/// asyncio.Condition: owns a lock, or shares one given to it.
 /// Thread safety: belongs to one loop, like Python's primitives: use it from that loop's
 /// steps only (any thread may run them for a loop on a strand, one step at a time).
 /// Cancellation: wait() re-acquires the lock before it throws cancelled_error; a

@@ -272,8 +272,8 @@ struct task_start {
     const boost::asio::any_io_executor ex = task_executor(state->executor(), *anchor);
     const boost::asio::cancellation_slot slot = state->cancellation_slot();
     // Its first step is this one.
-    launch_coroutine_thread(run_to_end<T>::run(cached_frame, task_end<T, Body>(state, std::move(body))), ex, slot,
-                            boost::asio::cancellation_state(slot), state->waits(), state.get());
+    launch_coroutine_thread(run_to_end<T>::run(cached_frame, task_end<T, Body>(state, std::move(body))), ex, slot, slot,
+                            state->waits(), state.get());
   }
 };
 

@@ -2,6 +2,7 @@
 #ifndef ASYNCPP_WAIT_HPP
 #define ASYNCPP_WAIT_HPP
 
+#include <asyncpp/detail/wait.hpp>
 #include <asyncpp/task.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -23,12 +24,6 @@ struct wait_result {
   std::vector<task<T>> done, pending;
 };
 
-} // namespace asyncpp
-
-// The machinery, with the public types above in view.
-#include <asyncpp/detail/wait.hpp>
-
-namespace asyncpp {
 
 /// Thread safety of every wait here: from the loop's steps, like the tasks they take.
 ///

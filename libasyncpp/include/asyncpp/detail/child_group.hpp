@@ -136,9 +136,8 @@ public:
     try {
       // First: the frame below must not be made when this fails.
       const boost::asio::any_io_executor ex = core.child_executor(index);
-      launch_coroutine_thread(run_to_end<T>::run(cached_frame, outcome_notice(this, &core)), ex,
-                              boost::asio::cancellation_slot(), boost::asio::cancellation_state(signal_.slot()),
-                              waits_, core.parent_task(), true);
+      launch_coroutine_thread(run_to_end<T>::run(cached_frame, outcome_notice(this, &core)), ex, signal_.slot(),
+                              boost::asio::cancellation_slot(), waits_, core.parent_task(), true);
     } catch (...) {
       // Its frame could not be allocated, or an operation its first step began threw out
       // of its coroutine thread, whose frames Asio destroys in a later step: the child

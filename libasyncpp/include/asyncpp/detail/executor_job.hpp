@@ -2,7 +2,7 @@
 #ifndef ASYNCPP_DETAIL_EXECUTOR_JOB_HPP
 #define ASYNCPP_DETAIL_EXECUTOR_JOB_HPP
 
-#include <asyncpp/detail/cached_frame.hpp>
+#include <asyncpp/detail/asio_internals.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/resumer.hpp>
 #include <asyncpp/detail/task_state.hpp>

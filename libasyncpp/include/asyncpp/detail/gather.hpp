@@ -1,6 +1,6 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-// gather()'s machinery: child records, the tuple and range operations. Included by
-// gather.hpp after the public types it uses (outcome<T>, return_exceptions_t).
+// gather()'s machinery: child records, the tuple and range operations, and how a call's
+// arguments choose among them.
 #ifndef ASYNCPP_DETAIL_GATHER_HPP
 #define ASYNCPP_DETAIL_GATHER_HPP
 
@@ -20,6 +20,11 @@
 #include <vector>
 
 namespace asyncpp {
+
+// Public types of <asyncpp/gather.hpp>, used here only in templates.
+struct return_exceptions_t;
+template <class T>
+class outcome;
 
 namespace detail {
 
@@ -236,6 +241,58 @@ awaitable<std::vector<range_result_t<ReturnExceptions, A>>> gather_range(wait_fr
   for (auto& c : op.children)
     results.push_back(child_result<ReturnExceptions, typename child_kind<A>::value>(c));
   co_return results;
+}
+
+
+template <class V>
+struct gathered_vector : std::false_type {};
+template <class T>
+struct gathered_vector<std::vector<awaitable<T>>> : std::true_type {};
+template <class T>
+struct gathered_vector<std::vector<task<T>>> : std::true_type {};
+
+/// How gather(args...) runs: the tuple form over awaitables and tasks, or the range form
+/// over one vector; `ReturnExceptions` when return_exceptions came first.
+template <bool ReturnExceptions, class... Args>
+struct gather_plan {
+  static_assert((awaitable_form<std::remove_cvref_t<Args>> && ...),
+                "asyncpp::gather: each argument must be an awaitable<T>, a task<T>, an Asio operation made with "
+                "asio::deferred, or an awaitable<T, Executor>");
+  static auto make(wait_frame frame, Args&&... args)
+  {
+    return gather_tuple<ReturnExceptions, to_awaitable_t<Args>...>(frame, to_awaitable(std::forward<Args>(args))...);
+  }
+};
+template <bool ReturnExceptions, class V>
+  requires gathered_vector<std::remove_cvref_t<V>>::value
+struct gather_plan<ReturnExceptions, V> {
+  static auto make(wait_frame frame, V&& items)
+  {
+    return gather_range<ReturnExceptions>(frame, std::remove_cvref_t<V>(std::forward<V>(items)));
+  }
+};
+template <class... Args>
+struct gather_dispatch : gather_plan<false, Args...> {
+  using gather_plan<false, Args...>::make;
+};
+template <class Tag, class... Args>
+  requires std::is_same_v<std::remove_cvref_t<Tag>, return_exceptions_t>
+struct gather_dispatch<Tag, Args...> {
+  static auto make(wait_frame frame, Tag&&, Args&&... args)
+  {
+    return gather_plan<true, Args...>::make(frame, std::forward<Args>(args)...);
+  }
+};
+
+template <class... Args>
+using gather_awaitable_t =
+    decltype(gather_dispatch<Args...>::make(std::declval<wait_frame>(), std::declval<Args>()...));
+
+/// gather() under a wait name of the caller's (process.communicate()).
+template <class... Args>
+auto gather_as(const wait_frame& frame, Args&&... args)
+{
+  return gather_dispatch<Args...>::make(frame, std::forward<Args>(args)...);
 }
 
 } // namespace detail

@@ -1,6 +1,5 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-// The machinery of wait_for, shield, wait and as_completed. Included by wait.hpp after
-// the public types it uses (return_when, wait_result<T>).
+// The machinery of wait_for, shield, wait and as_completed.
 #ifndef ASYNCPP_DETAIL_WAIT_HPP
 #define ASYNCPP_DETAIL_WAIT_HPP
 
@@ -21,6 +20,8 @@
 #include <vector>
 
 namespace asyncpp {
+
+enum class return_when; // <asyncpp/wait.hpp>
 
 namespace detail {
 
@@ -180,8 +181,9 @@ private:
     shield_op* op;
     void operator()(boost::asio::cancellation_type_t) const
     {
-      if (op->linked()) { // the awaiter leaves; the task runs on
-        op->unlink();
+      // Its place among the task's done-waiters (the ready queue has a hook too).
+      if (op->done_waiter::linked()) { // the awaiter leaves; the task runs on
+        op->done_waiter::unlink();
         op->finish(true);
       }
     }
@@ -215,6 +217,10 @@ struct initiate_shield {
 ASYNCPP_DECL awaitable<void> wait_states(std::vector<state_ptr<task_state_base>> states, return_when when,
                                         std::optional<std::chrono::steady_clock::duration> timeout,
                                         wait_frame frame);
+/// wait_states(..., return_when::first_completed, ...).
+ASYNCPP_DECL awaitable<void> wait_first_state(std::vector<state_ptr<task_state_base>> states,
+                                             std::optional<std::chrono::steady_clock::duration> timeout,
+                                             wait_frame frame);
 
 template <class T>
 std::vector<state_ptr<task_state_base>> states_of(const std::vector<task<T>>& ts)
@@ -267,7 +273,7 @@ public:
       for (auto& t : self->tasks_)
         if (!t.done())
           pending.emplace_back(task_access::state(t));
-      co_await wait_states(std::move(pending), return_when::first_completed, left, self->frame_);
+      co_await wait_first_state(std::move(pending), left, self->frame_);
     }
     task<T> t = std::move(self->finished_.front());
     self->finished_.pop_front();

@@ -132,7 +132,7 @@ private:
     void operator()(boost::asio::cancellation_type_t) const
     {
       if (!op->woken_) { // else it was woken and is on its way: the step below decides
-        op->unlink();
+        op->list_waiter::unlink(); // its place in the waiter list (the ready queue has a hook too)
         op->finish(true);
       }
     }
