@@ -64,6 +64,9 @@ inline constexpr cached_frame_t cached_frame{};
 #if ASYNCPP_ASIO_INTERNALS
 inline namespace asio_fast_path {
 
+/// What launch_thread() emplaces in a slot: the coroutine's cancellation state.
+inline constexpr std::size_t thread_cancellation_capacity = 32;
+
 template <class T>
 inline constexpr bool is_asio_awaitable = false;
 template <class T, class Executor>
@@ -143,6 +146,10 @@ const void* coroutine_thread_of(const Handler& h) noexcept
 } // namespace asio_fast_path
 #else
 inline namespace asio_documented_path {
+
+/// What launch_thread() emplaces in a slot: co_spawn's proxy handler, which holds a signal
+/// and the executor (64 bytes in Asio 1.26; room for a larger one in later versions).
+inline constexpr std::size_t thread_cancellation_capacity = 128;
 
 using thread_entry = boost::asio::awaitable<void, boost::asio::any_io_executor>;
 

@@ -205,7 +205,7 @@ private:
   awaitable<T> body_;
   std::optional<value_type> value_;
   std::exception_ptr error_;
-  inline_cancellation_signal<32> signal_; // holds the coroutine's cancellation state
+  inline_cancellation_signal<thread_cancellation_capacity> signal_; // holds the coroutine's cancellation state
   wait_record waits_; // what this child waits on, under the task that awaits the gather
   outcome_notice* notice_ = nullptr; // the armed one, in the coroutine's frame
   bool started_ = false;
