@@ -104,7 +104,15 @@ in_root() {
     DEBIAN_FRONTEND=noninteractive "$@"
 }
 
-# Runs one configuration; its output goes to the terminal and to ROOT/build/NAME.log.
+# Where configuration NAME's output goes: ROOT/build/NAME.log, build-matrix/NAME.log on the host.
+log_of() {
+  case $1 in
+  host-*) echo "$source_dir/build-matrix/$1.log" ;;
+  *) echo "$cache/${1%%-*}/build/$1.log" ;;
+  esac
+}
+
+# Runs one configuration; its output goes to the terminal and to its log (log_of).
 check() {
   name=$1
   suite=${name%%-*} rest=${name#*-}
@@ -138,7 +146,7 @@ check() {
   if [ "$suite" = host ]; then
     sh scripts/install-deps.sh >/dev/null
     mkdir -p build-matrix
-    src=$source_dir build=$source_dir/build-matrix/$name sh -c "$steps" 2>&1 | tee "build-matrix/$name.log"
+    src=$source_dir build=$source_dir/build-matrix/$name sh -c "$steps" 2>&1 | tee "$(log_of "$name")"
     return
   fi
   prepare_root "$suite"
@@ -150,17 +158,17 @@ check() {
   mkdir -p "$root/src" "$root/build"
   git ls-files -co --exclude-standard | while IFS= read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
     tar -cf - -T - | tar -xf - -C "$root/src"
-  in_root "$root" env src=/src build=/build/$name sh -c "$steps" 2>&1 | tee "$root/build/$name.log"
+  in_root "$root" env src=/src build=/build/$name sh -c "$steps" 2>&1 | tee "$(log_of "$name")"
 }
 
 failed=""
 for name in "$@"; do
   echo "=== $name"
   # set -e does not reach into a function called in a condition: the pipeline's status
-  # (tee's) is not the build's, so the log's last line tells.
+  # (tee's) is not the build's, so the log's summary tells (an earlier run's log goes first).
+  log=$(log_of "$name")
+  rm -f "$log"
   check "$name" || true
-  log=$source_dir/build-matrix/$name.log
-  case $name in host-*) ;; *) log=$cache/${name%%-*}/build/$name.log ;; esac
   if grep -q "^100% tests passed" "$log" 2>/dev/null; then
     echo "--- $name: passed ($(sed -n 's/.*tests failed out of \([0-9]*\).*/\1 tests/p' "$log" | tail -n 1))"
   else

@@ -10,8 +10,7 @@
 // compiled this header's fast path with this compiler and this Boost, 0 everywhere else
 // and when the build option ASYNCPP_ASIO_INTERNALS is off.
 //
-// The names, and what each saves (asyncpp-bench, README "Performance", where both paths
-// are measured side by side):
+// The names, and what each saves (asyncpp-bench):
 //   - awaitable_frame<T, Executor>: the promise type of every awaitable. Deriving from it
 //     with our own operator new/delete puts the frames of asyncpp's once-per-call
 //     coroutines (a task's and a gather child's bottom frame, sleep, run_in_executor)
@@ -23,8 +22,9 @@
 //     200k children: 0.21 s -> 0.05 s). entry_point() also names the coroutine a use_awaitable
 //     handler resumes, which tells a task's own waits from those of coroutines spawned
 //     on its executor (without it they count as the task's).
-// Tested with Asio 1.26 (Boost 1.81), 1.28 (1.83), 1.30 (1.88), 1.34 (1.90) and 1.36
-// (1.92), g++ 12 to 16 and clang 19 and 22 (scripts/check-toolchains.sh).
+// Tested with Asio 1.26 (Boost 1.81) and g++ 12, and with Asio 1.38.2 (Boost 1.92) and
+// g++ 16 and clang 22, libstdc++ and libc++ (scripts/check-toolchains.sh; README,
+// "Toolchains", says which other rows have been run).
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/block_cache.hpp>
