@@ -45,9 +45,9 @@ int probe()
   boost::asio::io_context ctx;
   boost::asio::cancellation_signal signal;
   int out = 0;
-  const void* thread = nullptr;
+  asyncpp::detail::coroutine_id thread{};
   asyncpp::detail::launch_thread(entry(asyncpp::detail::cached_frame, out), ctx.get_executor(), signal.slot(), signal.slot(),
-                                 [&](const void* t) { thread = t; });
+                                 [&](asyncpp::detail::coroutine_id t) { thread = t; });
   ctx.run();
   const auto handler = [] {};
   return out == 1 && thread && !asyncpp::detail::coroutine_thread_of(handler) ? 0 : 1;

@@ -30,12 +30,14 @@
 #include <asyncpp/detail/block_cache.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/version.hpp>
 
 #include <coroutine>
@@ -66,6 +68,9 @@ inline namespace asio_fast_path {
 
 /// What launch_thread() emplaces in a slot: the coroutine's cancellation state.
 inline constexpr std::size_t thread_cancellation_capacity = 32;
+
+/// A coroutine thread's identity: its bottom frame; null when not known.
+using coroutine_id = const void*;
 
 template <class T>
 inline constexpr bool is_asio_awaitable = false;
@@ -119,7 +124,7 @@ using thread_entry =
 /// step of the executor's own thread). Its cancellation state is emplaced in `slot` (any
 /// slot type asio::cancellation_state takes); a reset of that state (a caught
 /// cancellation) makes the new one in `parent`. `on_start` receives the thread's identity
-/// (coroutine_thread_of) before the thread runs. An exception that escapes the entry
+/// (coroutine_id) before the thread runs. An exception that escapes the entry
 /// frame is rethrown from the step that resumed it.
 template <class Slot, class OnStart>
 void launch_thread(thread_entry entry, const boost::asio::any_io_executor& ex, Slot slot,
@@ -127,7 +132,7 @@ void launch_thread(thread_entry entry, const boost::asio::any_io_executor& ex, S
 {
   boost::asio::detail::awaitable_thread<boost::asio::any_io_executor> thread(std::move(entry), ex, parent,
                                                                             boost::asio::cancellation_state(slot));
-  std::forward<OnStart>(on_start)(static_cast<const void*>(thread.entry_point()));
+  std::forward<OnStart>(on_start)(coroutine_id(thread.entry_point()));
   thread.launch();
 }
 
@@ -135,7 +140,7 @@ void launch_thread(thread_entry entry, const boost::asio::any_io_executor& ex, S
 /// cannot be told. Asio's use_awaitable handlers are its awaitable_thread, whose
 /// entry_point() names the bottom frame; any other handler: null.
 template <class Handler>
-const void* coroutine_thread_of(const Handler& h) noexcept
+coroutine_id coroutine_thread_of(const Handler& h) noexcept
 {
   if constexpr (requires(Handler& x) { x.entry_point(); })
     return const_cast<Handler&>(h).entry_point();
@@ -151,24 +156,54 @@ inline namespace asio_documented_path {
 /// and the executor (64 bytes in Asio 1.26; room for a larger one in later versions).
 inline constexpr std::size_t thread_cancellation_capacity = 128;
 
+/// A coroutine thread's identity: the cancellation slot its handlers are associated with
+/// (one per thread: its cancellation state's). Every thread launch_thread() starts has a
+/// connected one; a coroutine co_spawned without a slot has none, and is then known to be
+/// none of ours: its identity is true (known) but equal to no other, itself included.
+/// Default: not known (false).
+class coroutine_id {
+public:
+  coroutine_id() = default;
+  explicit coroutine_id(boost::asio::cancellation_slot slot) noexcept : slot_(slot), known_(true) {}
+  explicit operator bool() const noexcept { return known_; }
+  friend bool operator==(const coroutine_id& a, const coroutine_id& b) noexcept
+  {
+    return a.known_ && b.known_ && a.slot_.is_connected() && a.slot_ == b.slot_;
+  }
+
+private:
+  boost::asio::cancellation_slot slot_;
+  bool known_ = false;
+};
+
 using thread_entry = boost::asio::awaitable<void, boost::asio::any_io_executor>;
+
+/// The bottom frame of a thread that launch_thread() starts: it learns its identity
+/// (which exists only once the thread runs) and hands it to `on_start` before `entry`
+/// runs. One frame more per thread than the fast path.
+template <class OnStart>
+thread_entry identified(thread_entry entry, OnStart on_start)
+{
+  const boost::asio::cancellation_state state = co_await boost::asio::this_coro::cancellation_state;
+  on_start(coroutine_id(state.slot()));
+  co_await std::move(entry);
+}
 
 /// As the fast path's, through co_spawn: its entry dispatches on `ex`, which runs inline
 /// from a step of the executor's own thread; co_spawn connects `slot` through a proxy
-/// signal that a reset stays connected to, so `parent` is not needed. The thread's
-/// identity cannot be told here (null).
+/// signal that a reset stays connected to, so `parent` is not needed.
 template <class Slot, class OnStart>
 void launch_thread(thread_entry entry, const boost::asio::any_io_executor& ex, Slot slot,
-                   boost::asio::cancellation_slot /*parent*/, OnStart&& on_start)
+                   boost::asio::cancellation_slot /*parent*/, OnStart on_start)
 {
-  std::forward<OnStart>(on_start)(static_cast<const void*>(nullptr));
-  boost::asio::co_spawn(ex, std::move(entry), boost::asio::bind_cancellation_slot(slot, boost::asio::detached));
+  boost::asio::co_spawn(ex, identified(std::move(entry), std::move(on_start)),
+                        boost::asio::bind_cancellation_slot(slot, boost::asio::detached));
 }
 
 template <class Handler>
-const void* coroutine_thread_of(const Handler&) noexcept
+coroutine_id coroutine_thread_of(const Handler& h) noexcept
 {
-  return nullptr;
+  return coroutine_id(boost::asio::get_associated_cancellation_slot(h));
 }
 
 } // namespace asio_documented_path

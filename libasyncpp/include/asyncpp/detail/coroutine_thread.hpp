@@ -29,7 +29,7 @@ void launch_coroutine_thread(thread_entry entry, const boost::asio::any_io_execu
                              boost::asio::cancellation_slot parent, wait_record& record, loop_task* task = nullptr,
                              bool borrowed = false)
 {
-  const auto learn = [&record](const void* thread) noexcept { record.set_thread(thread); };
+  const auto learn = [&record](coroutine_id thread) noexcept { record.set_thread(thread); };
   if (!task) {
     launch_thread(std::move(entry), ex, slot, parent, learn);
     return;

@@ -145,7 +145,7 @@ private:
 /// not run) starts no coroutine of ours.
 struct step_context {
   loop_task* task = nullptr;
-  const void* thread = nullptr; ///< null: no coroutine of ours known to run in this step
+  coroutine_id thread{}; ///< null: no coroutine of ours known to run in this step
   wait_record* waits = nullptr;
   bool borrowed = false;
 };
@@ -175,7 +175,7 @@ public:
   /// gather child's, `borrowed`), under `t`'s name.
   current_task_scope(loop_task* t, wait_record* waits, bool borrowed) noexcept : slot_(current_step()), saved_(slot_)
   {
-    slot_ = {t, waits ? waits->thread() : nullptr, waits, borrowed};
+    slot_ = {t, waits ? waits->thread() : coroutine_id{}, waits, borrowed};
   }
   current_task_scope(const current_task_scope&) = delete;
   current_task_scope& operator=(const current_task_scope&) = delete;

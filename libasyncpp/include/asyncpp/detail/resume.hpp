@@ -64,7 +64,7 @@ template <class Handler>
 resume_point resume_point_of(const Handler& h)
 {
   // The coroutine that this step resumed (current_step()) begins its next wait: known.
-  const void* thread = coroutine_thread_of(h);
+  const coroutine_id thread = coroutine_thread_of(h);
   if (thread) {
     const step_context& running = current_step();
     if (running.thread == thread) {

@@ -6,6 +6,7 @@
 #define ASYNCPP_DETAIL_WAIT_RECORD_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/asio_internals.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -129,14 +130,14 @@ public:
   /// The wait the coroutine is suspended in, or null.
   const wait_frame* current() const noexcept { return current_; }
 
-  /// The coroutine thread this record is of (coroutine_thread_of: its bottom frame): a
-  /// wait on the same executor from another coroutine (one spawned on it) is not its own.
-  const void* thread() const noexcept { return thread_; }
-  void set_thread(const void* thread) noexcept { thread_ = thread; }
+  /// The coroutine thread this record is of (coroutine_id): a wait on the same executor
+  /// from another coroutine (one spawned on it) is not its own.
+  coroutine_id thread() const noexcept { return thread_; }
+  void set_thread(coroutine_id thread) noexcept { thread_ = thread; }
 
 private:
   const wait_frame* current_ = nullptr;
-  const void* thread_ = nullptr;
+  coroutine_id thread_{};
 };
 
 } // namespace asyncpp::detail
