@@ -7,8 +7,7 @@
 // resumed inline from its completion.
 
 #include <asyncpp/detail/asio_internals.hpp>
-#include <asyncpp/detail/resume.hpp>
-#include <asyncpp/detail/resumer.hpp>
+#include <asyncpp/detail/resumption.hpp>
 #include <asyncpp/sleep.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>

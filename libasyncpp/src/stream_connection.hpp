@@ -6,8 +6,8 @@
 #define ASYNCPP_SRC_STREAM_CONNECTION_HPP
 
 #include <asyncpp/detail/loop_core.hpp>
+#include <asyncpp/detail/sync.hpp>
 #include <asyncpp/detail/task_state.hpp>
-#include <asyncpp/detail/waiter_list.hpp>
 #include <asyncpp/streams.hpp>
 
 #include <boost/asio/buffer.hpp>

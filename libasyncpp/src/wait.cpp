@@ -1,7 +1,7 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
 // wait()'s core: a waiter on each task, an optional timer, and the waiter's cancellation.
 
-#include <asyncpp/detail/resumer.hpp>
+#include <asyncpp/detail/resumption.hpp>
 #include <asyncpp/wait.hpp>
 
 #include <boost/asio/steady_timer.hpp>

@@ -4,7 +4,7 @@
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/asio_internals.hpp>
-#include <asyncpp/detail/wait_record.hpp>
+#include <asyncpp/detail/introspect.hpp>
 
 #include <chrono>
 #include <source_location>

@@ -2,7 +2,7 @@
 #ifndef ASYNCPP_SYNC_HPP
 #define ASYNCPP_SYNC_HPP
 
-#include <asyncpp/detail/waiter_list.hpp>
+#include <asyncpp/detail/sync.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <cstddef>

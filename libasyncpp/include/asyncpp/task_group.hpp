@@ -3,7 +3,7 @@
 #define ASYNCPP_TASK_GROUP_HPP
 
 #include <asyncpp/detail/intrusive_list.hpp>
-#include <asyncpp/detail/waiter_list.hpp>
+#include <asyncpp/detail/sync.hpp>
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 

@@ -6,8 +6,7 @@
 
 #include <asyncpp/detail/coroutine_thread.hpp>
 #include <asyncpp/detail/inline_slot.hpp>
-#include <asyncpp/detail/resume.hpp>
-#include <asyncpp/detail/resumer.hpp>
+#include <asyncpp/detail/resumption.hpp>
 #include <asyncpp/detail/task_executor.hpp>
 
 #include <boost/asio/any_io_executor.hpp>

@@ -3,8 +3,8 @@
 #define ASYNCPP_DETAIL_COROUTINE_THREAD_HPP
 
 #include <asyncpp/detail/asio_internals.hpp>
+#include <asyncpp/detail/introspect.hpp>
 #include <asyncpp/detail/loop_task.hpp>
-#include <asyncpp/detail/wait_record.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>

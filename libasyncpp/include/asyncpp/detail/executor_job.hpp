@@ -4,7 +4,7 @@
 
 #include <asyncpp/detail/asio_internals.hpp>
 #include <asyncpp/detail/loop_core.hpp>
-#include <asyncpp/detail/resumer.hpp>
+#include <asyncpp/detail/resumption.hpp>
 #include <asyncpp/detail/task_state.hpp>
 
 #include <boost/asio/async_result.hpp>

@@ -4,9 +4,9 @@
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/block_cache.hpp>
+#include <asyncpp/detail/introspect.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/task_anchor.hpp>
-#include <asyncpp/detail/wait_record.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/bind_executor.hpp>

@@ -6,8 +6,8 @@
 #define ASYNCPP_DETAIL_LOOP_TASK_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/introspect.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
-#include <asyncpp/detail/wait_record.hpp>
 
 #include <cstddef>
 #include <string>
@@ -137,7 +137,7 @@ private:
 /// child's under its task's name), that coroutine's thread (its bottom frame) and record.
 /// The coroutine's next wait then learns where it resumes from here instead of asking its
 /// handler's type-erased executor (a copy and two type checks: 50 of the 80 instructions
-/// of a sleep(0)'s resume_point_of; callgrind, asyncpp-bench yield; see resume.hpp).
+/// of a sleep(0)'s resume_point_of; callgrind, asyncpp-bench yield; see resumption.hpp).
 ///
 /// Never stale: a step names only the coroutine it resumes or starts, and the scope ends
 /// as soon as that coroutine suspends or ends (its frame gone, the next frame may be made

@@ -2,7 +2,7 @@
 #ifndef ASYNCPP_DETAIL_QUEUE_HPP
 #define ASYNCPP_DETAIL_QUEUE_HPP
 
-#include <asyncpp/detail/waiter_list.hpp>
+#include <asyncpp/detail/sync.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <algorithm>

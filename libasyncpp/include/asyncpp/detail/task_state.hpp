@@ -3,10 +3,10 @@
 #define ASYNCPP_DETAIL_TASK_STATE_HPP
 
 #include <asyncpp/config.hpp>
+#include <asyncpp/detail/introspect.hpp>
 #include <asyncpp/detail/intrusive_list.hpp>
 #include <asyncpp/detail/loop_core.hpp>
 #include <asyncpp/detail/loop_task.hpp>
-#include <asyncpp/detail/wait_record.hpp>
 #include <asyncpp/errors.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>

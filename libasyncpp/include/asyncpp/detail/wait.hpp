@@ -3,9 +3,9 @@
 #ifndef ASYNCPP_DETAIL_WAIT_HPP
 #define ASYNCPP_DETAIL_WAIT_HPP
 
-#include <asyncpp/detail/await_task.hpp>
+#include <asyncpp/detail/task.hpp>
 #include <asyncpp/detail/child_group.hpp>
-#include <asyncpp/detail/resume.hpp>
+#include <asyncpp/detail/resumption.hpp>
 #include <asyncpp/event_loop.hpp>
 #include <asyncpp/task.hpp>
 #include <boost/asio/async_result.hpp>

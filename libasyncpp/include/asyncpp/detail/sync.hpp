@@ -1,9 +1,9 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-#ifndef ASYNCPP_DETAIL_WAITER_LIST_HPP
-#define ASYNCPP_DETAIL_WAITER_LIST_HPP
+#ifndef ASYNCPP_DETAIL_SYNC_HPP
+#define ASYNCPP_DETAIL_SYNC_HPP
 
 #include <asyncpp/detail/intrusive_list.hpp>
-#include <asyncpp/detail/resume.hpp>
+#include <asyncpp/detail/resumption.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
@@ -13,6 +13,9 @@
 #include <cstddef>
 #include <memory>
 #include <utility>
+
+// The machinery of <asyncpp/sync.hpp>, which queue.hpp, task_group.hpp and the streams use
+// too: a list of coroutines suspended in a primitive, woken in order.
 
 namespace asyncpp::detail {
 

@@ -1,17 +1,146 @@
 // Copyright (c) 2026 libasyncpp authors. Distributed under the Boost Software License, Version 1.0.
-#ifndef ASYNCPP_DETAIL_AWAIT_TASK_HPP
-#define ASYNCPP_DETAIL_AWAIT_TASK_HPP
+#ifndef ASYNCPP_DETAIL_TASK_HPP
+#define ASYNCPP_DETAIL_TASK_HPP
 
-#include <asyncpp/detail/resume.hpp>
+#include <asyncpp/detail/coroutine_thread.hpp>
+#include <asyncpp/detail/resumption.hpp>
+#include <asyncpp/detail/task_executor.hpp>
 #include <asyncpp/detail/task_state.hpp>
+#include <asyncpp/event_loop.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/post.hpp>
 
+#include <exception>
+#include <source_location>
+#include <string>
 #include <utility>
 
+// The machinery of <asyncpp/task.hpp>: starting a task's coroutine thread, ending it
+// exactly once, and awaiting a task from another coroutine.
+
 namespace asyncpp::detail {
+
+/// The Asio completion signature of awaiting a task<T>.
+template <class T>
+struct task_signature {
+  using type = void(std::exception_ptr, T);
+};
+template <>
+struct task_signature<void> {
+  using type = void(std::exception_ptr);
+};
+
+/// How asyncpp's combinators (gather, wait, task_group, the loop) reach a task's state,
+/// which task<T> keeps private.
+struct task_access {
+  template <class T>
+  static task_state<T>* state(const task<T>& t) noexcept
+  {
+    return t.state();
+  }
+  /// A task_handle's state (a template: task_handle is defined in task.hpp).
+  template <class Handle>
+  static task_state_base* handle_state(const Handle& h) noexcept
+  {
+    return h.ref_.get();
+  }
+};
+/// task_access::state as a function: impl/event_loop.hpp names it before task.hpp is seen.
+template <class T>
+task_state<T>* task_state_of(const task<T>& t) noexcept
+{
+  return task_access::state(t);
+}
+
+/// A task whose frame is destroyed before it ends, while its loop is open (a primitive it
+/// waited on was destroyed under it), ends cancelled rather than pending forever.
+ASYNCPP_DECL void frame_destroyed(task_state_base& state) noexcept;
+
+/// run_to_end()'s outcome for a task: its body (an awaitable, or a function returning
+/// one, which lives in the bottom frame as long as its coroutine), and the task it ends
+/// exactly once: finished, or, when the frame is destroyed first, with frame_destroyed().
+template <class T, class Body>
+class task_end {
+public:
+  task_end(state_ptr<task_state<T>> s, Body body) : state_(std::move(s)), body_(std::move(body)) {}
+  task_end(task_end&&) = default;
+  task_end& operator=(task_end&&) = delete;
+  ~task_end()
+  {
+    if (state_)
+      frame_destroyed(*state_);
+  }
+  decltype(auto) body()
+  {
+    if constexpr (is_awaitable<Body>::value)
+      return std::move(body_);
+    else
+      return body_();
+  }
+  template <class... V>
+  void set_value(V&&... v)
+  {
+    if constexpr (sizeof...(V) != 0) // a void task keeps no value
+      state_->set_value(std::forward<V>(v)...);
+  }
+  void finished(const std::exception_ptr& e)
+  {
+    auto s = std::move(state_);
+    s->finish(e);
+  }
+
+private:
+  state_ptr<task_state<T>> state_;
+  Body body_;
+};
+
+/// The posted first step of a task (started inline, it would run inside its creator's step).
+template <class T, class Body>
+struct task_start {
+  state_ptr<task_state<T>> state;
+  Body body;
+
+  step_origin origin() const noexcept { return {state.get(), nullptr}; }
+
+  void operator()()
+  {
+    if (!state->begin())
+      return;
+    task_anchor* anchor = nullptr;
+    try {
+      anchor = &state->take_anchor();
+    } catch (...) {
+      state->finish(std::current_exception()); // no memory for its first step: it fails with bad_alloc
+      return;
+    }
+    const boost::asio::any_io_executor ex = task_executor(state->executor(), *anchor);
+    const boost::asio::cancellation_slot slot = state->cancellation_slot();
+    // Its first step is this one.
+    launch_coroutine_thread(run_to_end<T>::run(cached_frame, task_end<T, Body>(state, std::move(body))), ex, slot, slot,
+                            state->waits(), state.get());
+  }
+};
+
+template <class T, class Body>
+task<T> spawn_task(event_loop& loop, Body body, std::string name, const std::source_location& where)
+{
+  auto* raw = new task_state<T>(loop);
+  state_ptr<task_state<T>> state(raw);
+  if (!name.empty())
+    state->set_name(std::move(name));
+  state->set_created_at(where);
+  task<T> handle(raw);
+  // The step holds the state, which keeps the core alive.
+  try {
+    loop_access::core(loop)->post(task_start<T, Body>{std::move(state), std::move(body)});
+  } catch (...) {
+    frame_destroyed(*raw); // it will never start: it ends cancelled, as a task whose frame went
+    throw;
+  }
+  return handle;
+}
 
 /// Cancelling a coroutine that waits for a task cancels that task (Python's rule); the
 /// waiter keeps waiting and then sees whatever the task ends with.

@@ -2,8 +2,8 @@
 // What every asyncpp wait notes about itself, for <asyncpp/introspect.hpp> to read: kept
 // as a few plain stores per wait (no string, no clock, no allocation), formatted only when
 // somebody looks.
-#ifndef ASYNCPP_DETAIL_WAIT_RECORD_HPP
-#define ASYNCPP_DETAIL_WAIT_RECORD_HPP
+#ifndef ASYNCPP_DETAIL_INTROSPECT_HPP
+#define ASYNCPP_DETAIL_INTROSPECT_HPP
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/asio_internals.hpp>
