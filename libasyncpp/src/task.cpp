@@ -12,6 +12,16 @@
 
 namespace asyncpp {
 
+namespace detail {
+#if ASYNCPP_ASIO_INTERNALS
+inline namespace asio_fast_path {
+#else
+inline namespace asio_documented_path {
+#endif
+ASYNCPP_DECL const bool library_built_with_this_asio_path = true;
+}
+} // namespace detail
+
 namespace {
 
 bool is_cancelled_error(const std::exception_ptr& e) noexcept

@@ -209,6 +209,22 @@ coroutine_id coroutine_thread_of(const Handler& h) noexcept
 } // namespace asio_documented_path
 #endif
 
+// A program whose parts compiled different paths (a consumer built without the library's
+// build_config.hpp, or with another ASYNCPP_ASIO_INTERNALS) would run with two layouts of
+// the types that hold a coroutine_id; instead it fails to link, naming this variable,
+// which the library defines for its own path only (src/task.cpp).
+#if ASYNCPP_ASIO_INTERNALS
+inline namespace asio_fast_path {
+#else
+inline namespace asio_documented_path {
+#endif
+ASYNCPP_DECL extern const bool library_built_with_this_asio_path;
+namespace {
+[[maybe_unused, gnu::used]] const bool* const requires_library_built_with_this_asio_path =
+    &library_built_with_this_asio_path;
+} // namespace
+} // the path's inline namespace
+
 } // namespace asyncpp::detail
 
 #if ASYNCPP_ASIO_INTERNALS
