@@ -28,7 +28,7 @@ all="host-gcc12-boost1.81 host-gcc12-boost1.81-documented
 trixie-gcc14-boost1.83 trixie-clang19-boost1.83 trixie-gcc14-boost1.88 trixie-clang19-boost1.88
 sid-gcc15-boost1.90 sid-gcc16-boost1.90 sid-clang22-boost1.90
 sid-gcc15-boost1.92 sid-gcc16-boost1.92 sid-clang22-boost1.92 sid-libcxx-boost1.92
-sid-gcc16-boost1.92-documented sid-clang22-boost1.92-sanitize"
+sid-gcc16-boost1.92-documented sid-gcc16-boost1.92-sanitize sid-clang22-boost1.92-sanitize"
 ci="sid-gcc16-boost1.92 sid-clang22-boost1.92 sid-libcxx-boost1.92"
 
 die() {
@@ -136,6 +136,8 @@ check() {
   documented) cmake_args="$cmake_args -DASYNCPP_ASIO_INTERNALS=OFF" ;;
   sanitize)
     cmake_args="$cmake_args -DCMAKE_BUILD_TYPE=Debug -DASYNCPP_SANITIZE=address,undefined -DASYNCPP_BUILD_EXAMPLES=OFF"
+    # clang's sanitizer runtimes are a package of their own in Debian.
+    case $compiler in clang*) packages="$packages libclang-rt-${compiler#clang}-dev" ;; esac
     ;;
   esac
   [ $tests_only = 0 ] ||

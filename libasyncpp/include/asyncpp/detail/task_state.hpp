@@ -184,7 +184,10 @@ public:
   {
     rethrow_if_failed();
     check_not_taken();
-    return *value_;
+    if constexpr (std::is_void_v<T>)
+      return {}; // a void task keeps no value (task_end)
+    else
+      return *value_;
   }
   /// The value moved out, once: for the only reader (run_until_complete of an awaitable)
   /// and for move-only results, whose later reads throw instead of seeing a moved-from value.
@@ -193,7 +196,10 @@ public:
     rethrow_if_failed();
     check_not_taken();
     taken_ = true;
-    return std::move(*value_);
+    if constexpr (std::is_void_v<T>)
+      return {};
+    else
+      return std::move(*value_);
   }
   /// What an awaiter of the task receives: a copy, or the value moved out when it cannot
   /// be copied (then only the first read gets it; later ones throw invalid_state_error).
