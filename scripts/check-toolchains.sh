@@ -136,13 +136,15 @@ check() {
   documented) cmake_args="$cmake_args -DASYNCPP_ASIO_INTERNALS=OFF" ;;
   sanitize)
     cmake_args="$cmake_args -DCMAKE_BUILD_TYPE=Debug -DASYNCPP_SANITIZE=address,undefined -DASYNCPP_BUILD_EXAMPLES=OFF"
-    # clang's sanitizer runtimes are a package of their own in Debian.
-    case $compiler in clang*) packages="$packages libclang-rt-${compiler#clang}-dev" ;; esac
+    # clang's sanitizer runtimes are a package of their own in Debian, and its reports
+    # need llvm-symbolizer to name functions.
+    case $compiler in clang*) packages="$packages libclang-rt-${compiler#clang}-dev llvm-${compiler#clang}" ;; esac
     ;;
   esac
   [ $tests_only = 0 ] ||
     cmake_args="$cmake_args -DASYNCPP_BUILD_EXAMPLES=OFF -DASYNCPP_BUILD_TOOLS=OFF -DASYNCPP_CHECK_HEADERS=OFF"
   ctest_env="ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1"
+  case $compiler in clang*) ctest_env="$ctest_env ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-${compiler#clang}/bin/llvm-symbolizer" ;; esac
   steps="cmake -S \$src -B \$build $cmake_args -DCMAKE_CXX_COMPILER=$cxx >/dev/null &&
     cmake --build \$build -j2 && cd \$build && env $ctest_env ctest -j2 --output-on-failure"
   if [ "$suite" = host ]; then

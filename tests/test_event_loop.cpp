@@ -201,7 +201,9 @@ BOOST_AUTO_TEST_CASE(a_strand_loop_serialises_its_work_on_a_context_run_by_four_
   loop.create_task([&]() -> awaitable<void> {
     std::vector<asyncpp::task<void>> tasks;
     for (int t = 0; t < 100; ++t)
-      tasks.push_back(loop.create_task([&]() -> awaitable<void> {
+      // t by value: the loop's variable lives across no suspension, so clang keeps it on
+      // the stack of the step that runs this loop, gone when the task reads it.
+      tasks.push_back(loop.create_task([&, t]() -> awaitable<void> {
         for (int i = 0; i < 1000; ++i) {
           const long seen = counter; // no co_await between the read and the write
           counter = seen + 1;
