@@ -22,9 +22,9 @@
 //     200k children: 0.21 s -> 0.05 s). entry_point() also names the coroutine a use_awaitable
 //     handler resumes, which tells a task's own waits from those of coroutines spawned
 //     on its executor (without it they count as the task's).
-// Tested with Asio 1.26 (Boost 1.81) and g++ 12, and with Asio 1.38.2 (Boost 1.92) and
-// g++ 16 and clang 22, libstdc++ and libc++ (scripts/check-toolchains.sh; README,
-// "Toolchains", says which other rows have been run).
+// Tested (scripts/check-toolchains.sh; README, "Toolchains") with Boost 1.81 (Asio 1.26)
+// and g++ 12; Boost 1.83 and 1.88 (Asio 1.34.2) with g++ 14 and clang 19; Boost 1.90 and
+// 1.92 (Asio 1.38.2) with g++ 15, g++ 16 and clang 22, libstdc++ and (1.92) libc++.
 
 #include <asyncpp/config.hpp>
 #include <asyncpp/detail/block_cache.hpp>
